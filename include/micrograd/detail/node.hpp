@@ -1,0 +1,37 @@
+#pragma once
+/// \file
+/// Internal: the dynamic engine's graph node. Do not rely on anything here.
+
+#include <cstdint>
+
+namespace micrograd::detail {
+
+/// Which operation made a node (a byte: dispatch in backward() is one switch, no virtual call).
+enum class OpCode : std::uint8_t { leaf, add, sub, mul, div, neg, pow, exp, tanh, relu, log };
+
+/// One value of a dynamic graph: 64 bytes, allocated from a per-thread pool (detail/pool.hpp).
+/// Children are owned by intrusive reference counts; a node never points at its parents, so
+/// graphs cannot form reference cycles.
+struct Node {
+  double data;
+  double grad;
+  Node* lhs;  ///< first input, or null for a leaf; also the free-list link in the pool
+  union {
+    Node* rhs;        ///< second input of a binary op
+    double exponent;  ///< the exponent of a pow node (which has one input)
+  };
+  char* label;  ///< null unless a label was given (no string per unlabelled node)
+  Node* link;   ///< scratch stack link for backward() and destruction; no extra memory needed
+  std::uint32_t refs;     ///< handles and parents that own this node
+  std::uint32_t pending;  ///< parents not yet processed in the running backward(); 0 otherwise
+  OpCode op;
+
+  [[nodiscard]] bool is_leaf() const noexcept { return op == OpCode::leaf; }
+  [[nodiscard]] bool is_binary() const noexcept {
+    return op == OpCode::add || op == OpCode::sub || op == OpCode::mul || op == OpCode::div;
+  }
+};
+
+static_assert(sizeof(Node) <= 64, "a dynamic node must fit in one cache line");
+
+}  // namespace micrograd::detail

@@ -1,0 +1,290 @@
+#pragma once
+/// \file
+/// Neuron, Layer and MLP on micrograd::Value (the `nn.py` of this project).
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "micrograd/activation.hpp"
+#include "micrograd/init.hpp"
+#include "micrograd/value.hpp"
+
+namespace micrograd {
+
+namespace detail {
+
+[[noreturn]] inline void throw_input_size(const char* who, std::size_t expected, std::size_t got) {
+  throw std::invalid_argument(std::string("micrograd::") + who + ": expected " +
+                              std::to_string(expected) + " inputs, got " + std::to_string(got));
+}
+
+inline Value activate(const Value& act, Activation a) {
+  switch (a) {
+    case Activation::tanh: return act.tanh();
+    case Activation::relu: return act.relu();
+    case Activation::linear: return act;
+  }
+  throw std::invalid_argument("micrograd: unknown Activation");
+}
+
+/// Leaves for numeric inputs: one per input, shared by every neuron that reads it.
+inline std::vector<Value> leaves(std::span<const double> x) {
+  return std::vector<Value>(x.begin(), x.end());
+}
+
+}  // namespace detail
+
+/// Sets every listed value's gradient to 0.
+inline void zero_grad(std::span<Value> values) {
+  for (Value& v : values) v.grad() = 0.0;
+}
+
+/// One neuron: `activation(b + w_0*x_0 + ... + w_{n-1}*x_{n-1})`, summed in that order (Python's
+/// `sum((wi * xi for ...), b)`), so the numbers are Python's.
+class Neuron {
+ public:
+  /// `nin` weights and a bias, each `uniform(-1, 1)` after Python's `random.seed(seed)`.
+  explicit Neuron(std::size_t nin, std::uint64_t seed = 42,
+                  Activation activation = Activation::tanh)
+      : activation_(activation) {
+    if (nin == 0) throw std::invalid_argument("micrograd::Neuron: nin must be at least 1, got 0");
+    const std::size_t sizes[] = {1};
+    const std::vector<double> p = detail::initial_parameters(nin, sizes, seed, false);
+    w_.assign(p.begin(), p.end() - 1);
+    b_ = Value(p.back());
+  }
+  /// A neuron with the given parameters.
+  Neuron(std::span<const double> weights, double bias, Activation activation = Activation::tanh)
+      : w_(weights.begin(), weights.end()), b_(bias), activation_(activation) {
+    if (w_.empty()) {
+      throw std::invalid_argument("micrograd::Neuron: nin must be at least 1, got 0");
+    }
+  }
+
+  /// The neuron's output for `x.size() == nin()` inputs.
+  [[nodiscard]] Value operator()(std::span<const Value> x) const {
+    if (x.size() != w_.size()) detail::throw_input_size("Neuron", w_.size(), x.size());
+    Value act = b_;
+    for (std::size_t i = 0; i < w_.size(); ++i) act = act + w_[i] * x[i];
+    return detail::activate(act, activation_);
+  }
+  [[nodiscard]] Value operator()(std::span<const double> x) const {
+    return (*this)(detail::leaves(x));
+  }
+  [[nodiscard]] Value operator()(const std::vector<Value>& x) const {
+    return (*this)(std::span<const Value>(x));
+  }
+  [[nodiscard]] Value operator()(const std::vector<double>& x) const {
+    return (*this)(std::span<const double>(x));
+  }
+  [[nodiscard]] Value operator()(std::initializer_list<double> x) const {
+    return (*this)(std::span<const double>(x.begin(), x.size()));
+  }
+
+  /// Weights, then the bias: handles to the live parameters.
+  [[nodiscard]] std::vector<Value> parameters() const {
+    std::vector<Value> out(w_);
+    out.push_back(b_);
+    return out;
+  }
+  void zero_grad() {
+    for (Value& w : w_) w.grad() = 0.0;
+    b_.grad() = 0.0;
+  }
+  [[nodiscard]] std::size_t nin() const noexcept { return w_.size(); }
+  [[nodiscard]] Activation activation() const noexcept { return activation_; }
+  [[nodiscard]] const std::vector<Value>& weights() const noexcept { return w_; }
+  [[nodiscard]] const Value& bias() const noexcept { return b_; }
+
+ private:
+  friend class Layer;
+  Neuron(std::vector<Value> w, Value b, Activation activation)
+      : w_(std::move(w)), b_(std::move(b)), activation_(activation) {}
+
+  std::vector<Value> w_;
+  Value b_;
+  Activation activation_;
+};
+
+/// `nout` neurons reading the same `nin` inputs.
+class Layer {
+ public:
+  /// Parameters drawn as Python's `random.seed(seed); Layer(nin, nout)`.
+  Layer(std::size_t nin, std::size_t nout, std::uint64_t seed = 42,
+        Activation activation = Activation::tanh)
+      : Layer(nin, nout, check(nin, nout, detail::initial_parameters(nin, {&nout, 1}, seed, false)),
+              activation) {}
+
+  /// `nin * nout` weights and `nout` biases in parameters() order (per neuron: weights, bias).
+  Layer(std::size_t nin, std::size_t nout, std::span<const double> params, Activation activation) {
+    check(nin, nout, {});
+    if (params.size() != (nin + 1) * nout) {
+      throw std::invalid_argument("micrograd::Layer: expected " +
+                                  std::to_string((nin + 1) * nout) + " parameters for nin " +
+                                  std::to_string(nin) + ", nout " + std::to_string(nout) +
+                                  ", got " + std::to_string(params.size()));
+    }
+    neurons_.reserve(nout);
+    for (std::size_t n = 0; n < nout; ++n) {
+      const auto p = params.subspan(n * (nin + 1), nin + 1);
+      std::vector<Value> w(p.begin(), p.end() - 1);
+      neurons_.push_back(Neuron(std::move(w), Value(p.back()), activation));
+    }
+  }
+
+  [[nodiscard]] std::vector<Value> operator()(std::span<const Value> x) const {
+    if (x.size() != nin()) detail::throw_input_size("Layer", nin(), x.size());
+    std::vector<Value> out;
+    out.reserve(neurons_.size());
+    for (const Neuron& n : neurons_) out.push_back(n(x));
+    return out;
+  }
+  [[nodiscard]] std::vector<Value> operator()(std::span<const double> x) const {
+    if (x.size() != nin()) detail::throw_input_size("Layer", nin(), x.size());
+    return (*this)(detail::leaves(x));
+  }
+  [[nodiscard]] std::vector<Value> operator()(const std::vector<Value>& x) const {
+    return (*this)(std::span<const Value>(x));
+  }
+  [[nodiscard]] std::vector<Value> operator()(const std::vector<double>& x) const {
+    return (*this)(std::span<const double>(x));
+  }
+  [[nodiscard]] std::vector<Value> operator()(std::initializer_list<double> x) const {
+    return (*this)(std::span<const double>(x.begin(), x.size()));
+  }
+
+  [[nodiscard]] std::vector<Value> parameters() const {
+    std::vector<Value> out;
+    for (const Neuron& n : neurons_) {
+      for (const Value& w : n.weights()) out.push_back(w);
+      out.push_back(n.bias());
+    }
+    return out;
+  }
+  void zero_grad() {
+    for (Neuron& n : neurons_) n.zero_grad();
+  }
+  [[nodiscard]] std::size_t nin() const noexcept { return neurons_.front().nin(); }
+  [[nodiscard]] std::size_t nout() const noexcept { return neurons_.size(); }
+  [[nodiscard]] const std::vector<Neuron>& neurons() const noexcept { return neurons_; }
+
+ private:
+  static std::vector<double> check(std::size_t nin, std::size_t nout, std::vector<double> p) {
+    if (nin == 0 || nout == 0) {
+      throw std::invalid_argument("micrograd::Layer: nin and nout must be at least 1, got nin " +
+                                  std::to_string(nin) + ", nout " + std::to_string(nout));
+    }
+    return p;
+  }
+
+  std::vector<Neuron> neurons_;
+};
+
+/// A multi-layer perceptron: layers of sizes `nouts` on `nin` inputs.
+class MLP {
+ public:
+  /// The seed's (lecture) model: every weight and bias `uniform(-1, 1)` after Python's
+  /// `random.seed(seed)`, drawn layer by layer, neuron by neuron, weights then bias; so
+  /// `MLP(3, {4, 4, 1}, 42)` holds the parameters of `random.seed(42); MLP(3, [4, 4, 1])`.
+  MLP(std::size_t nin, std::vector<std::size_t> nouts, std::uint64_t seed = 42,
+      Activation hidden = Activation::tanh, Activation output = Activation::tanh)
+      : MLP(nin, std::move(nouts), hidden, output, seed, false) {}
+
+  /// micrograd's nn.py model (the moons demo): weights `uniform(-1, 1)`, biases 0, ReLU hidden
+  /// layers, linear output, after `random.seed(init.seed)`.
+  MLP(std::size_t nin, std::vector<std::size_t> nouts, KarpathyInit init)
+      : MLP(nin, std::move(nouts), KarpathyInit::hidden, KarpathyInit::output, init.seed, true) {}
+
+  /// A model with the given parameters, in parameters() order.
+  MLP(std::size_t nin, std::vector<std::size_t> nouts, std::span<const double> params,
+      Activation hidden = Activation::tanh, Activation output = Activation::tanh) {
+    build(nin, nouts, params, hidden, output);
+  }
+
+  [[nodiscard]] std::vector<Value> operator()(std::span<const Value> x) const {
+    if (x.size() != nin()) detail::throw_input_size("MLP", nin(), x.size());
+    std::vector<Value> out = layers_.front()(x);
+    for (std::size_t i = 1; i < layers_.size(); ++i) out = layers_[i](out);
+    return out;
+  }
+  [[nodiscard]] std::vector<Value> operator()(std::span<const double> x) const {
+    if (x.size() != nin()) detail::throw_input_size("MLP", nin(), x.size());
+    return (*this)(detail::leaves(x));
+  }
+  [[nodiscard]] std::vector<Value> operator()(const std::vector<Value>& x) const {
+    return (*this)(std::span<const Value>(x));
+  }
+  [[nodiscard]] std::vector<Value> operator()(const std::vector<double>& x) const {
+    return (*this)(std::span<const double>(x));
+  }
+  [[nodiscard]] std::vector<Value> operator()(std::initializer_list<double> x) const {
+    return (*this)(std::span<const double>(x.begin(), x.size()));
+  }
+
+  /// Handles to the live parameters: layer by layer, neuron by neuron, weights then bias.
+  [[nodiscard]] std::vector<Value> parameters() const {
+    std::vector<Value> out;
+    for (const Layer& l : layers_) {
+      for (const Neuron& n : l.neurons()) {
+        for (const Value& w : n.weights()) out.push_back(w);
+        out.push_back(n.bias());
+      }
+    }
+    return out;
+  }
+  void zero_grad() {
+    for (Layer& l : layers_) l.zero_grad();
+  }
+  [[nodiscard]] std::size_t nin() const noexcept { return layers_.front().nin(); }
+  [[nodiscard]] std::size_t nout() const noexcept { return layers_.back().nout(); }
+  [[nodiscard]] const std::vector<Layer>& layers() const noexcept { return layers_; }
+
+ private:
+  MLP(std::size_t nin, std::vector<std::size_t> nouts, Activation hidden, Activation output,
+      std::uint64_t seed, bool zero_bias) {
+    check(nin, nouts);
+    build(nin, nouts, detail::initial_parameters(nin, nouts, seed, zero_bias), hidden, output);
+  }
+
+  static void check(std::size_t nin, const std::vector<std::size_t>& nouts) {
+    if (nin == 0) throw std::invalid_argument("micrograd::MLP: nin must be at least 1, got 0");
+    if (nouts.empty()) {
+      throw std::invalid_argument("micrograd::MLP: nouts must name at least one layer, got none");
+    }
+    for (std::size_t i = 0; i < nouts.size(); ++i) {
+      if (nouts[i] == 0) {
+        throw std::invalid_argument("micrograd::MLP: layer " + std::to_string(i) +
+                                    " has 0 neurons");
+      }
+    }
+  }
+
+  void build(std::size_t nin, const std::vector<std::size_t>& nouts,
+             std::span<const double> params, Activation hidden, Activation output) {
+    check(nin, nouts);
+    std::size_t count = 0;
+    for (std::size_t i = 0, fan_in = nin; i < nouts.size(); fan_in = nouts[i], ++i) {
+      count += (fan_in + 1) * nouts[i];
+    }
+    if (params.size() != count) {
+      throw std::invalid_argument("micrograd::MLP: expected " + std::to_string(count) +
+                                  " parameters, got " + std::to_string(params.size()));
+    }
+    std::size_t offset = 0;
+    for (std::size_t i = 0, fan_in = nin; i < nouts.size(); fan_in = nouts[i], ++i) {
+      const std::size_t n = (fan_in + 1) * nouts[i];
+      layers_.emplace_back(fan_in, nouts[i], params.subspan(offset, n),
+                           i + 1 == nouts.size() ? output : hidden);
+      offset += n;
+    }
+  }
+
+  std::vector<Layer> layers_;
+};
+
+}  // namespace micrograd

@@ -1,0 +1,326 @@
+#pragma once
+/// \file
+/// micrograd::Value: the dynamic engine (the `engine.py` of this project).
+///
+/// A Value is a cheap handle to a node of a graph built at run time; copying it shares the node,
+/// like a Python reference. Every operation makes a new node that owns its inputs;
+/// `backward()` applies the chain rule from a node to everything it was computed from.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "micrograd/detail/node.hpp"
+#include "micrograd/detail/pool.hpp"
+#include "micrograd/ops.hpp"
+
+namespace micrograd {
+
+namespace detail {
+
+/// A new node with one reference (the caller's), taking a reference on each input.
+inline Node* make_node(OpCode op, double data, Node* lhs, Node* rhs) {
+  Node* n = allocate_node();
+  n->data = data;
+  n->grad = 0.0;
+  n->lhs = lhs;
+  n->rhs = rhs;
+  n->label = nullptr;
+  n->link = nullptr;
+  n->refs = 1;
+  n->pending = 0;
+  n->op = op;
+  if (lhs != nullptr) ++lhs->refs;
+  if (rhs != nullptr) ++rhs->refs;
+  return n;
+}
+
+inline Node* make_leaf(double data) { return make_node(OpCode::leaf, data, nullptr, nullptr); }
+
+inline Node* make_pow(Node* x, double exponent) {
+  Node* n = make_node(OpCode::pow, ops::pow_op{exponent}.value(x->data), x, nullptr);
+  n->exponent = exponent;
+  return n;
+}
+
+/// Free `n` and every input whose last reference it held. Iterative (the nodes' own `link`
+/// fields form the work stack), so a graph of any depth is destroyed in constant stack space.
+[[gnu::noinline]] inline void destroy(Node* n) noexcept {
+  n->link = nullptr;
+  Node* top = n;
+  while (top != nullptr) {
+    Node* const cur = top;
+    top = cur->link;
+    Node* const inputs[2] = {cur->lhs, cur->is_binary() ? cur->rhs : nullptr};
+    for (Node* in : inputs) {
+      if (in != nullptr && --in->refs == 0) {
+        in->link = top;
+        top = in;
+      }
+    }
+    delete[] cur->label;
+    free_node(cur);
+  }
+}
+
+inline void release(Node* n) noexcept {
+  if (--n->refs == 0) destroy(n);
+}
+
+/// Adds `g` into an input's gradient; pushes the input on the ready stack once all of its
+/// parents in this pass have contributed (Kahn's algorithm, in reverse topological order).
+inline void propagate(Node* in, double g, Node*& ready) noexcept {
+  in->grad += g;
+  if (--in->pending == 0 && !in->is_leaf()) {
+    in->link = ready;
+    ready = in;
+  }
+}
+
+/// The chain rule for one node: its adjoint `grad` into its inputs, each term from ops.hpp.
+inline void backward_step(Node* n, Node*& ready) noexcept {
+  const double g = n->grad;
+  const double out = n->data;
+  Node* const l = n->lhs;
+  switch (n->op) {
+    case OpCode::leaf:
+      return;
+    case OpCode::add:
+      propagate(l, ops::add_op::backward_lhs(l->data, n->rhs->data, out, g), ready);
+      propagate(n->rhs, ops::add_op::backward_rhs(l->data, n->rhs->data, out, g), ready);
+      return;
+    case OpCode::sub:
+      propagate(l, ops::sub_op::backward_lhs(l->data, n->rhs->data, out, g), ready);
+      propagate(n->rhs, ops::sub_op::backward_rhs(l->data, n->rhs->data, out, g), ready);
+      return;
+    case OpCode::mul:
+      propagate(l, ops::mul_op::backward_lhs(l->data, n->rhs->data, out, g), ready);
+      propagate(n->rhs, ops::mul_op::backward_rhs(l->data, n->rhs->data, out, g), ready);
+      return;
+    case OpCode::div:
+      propagate(l, ops::div_op::backward_lhs(l->data, n->rhs->data, out, g), ready);
+      propagate(n->rhs, ops::div_op::backward_rhs(l->data, n->rhs->data, out, g), ready);
+      return;
+    case OpCode::neg:
+      propagate(l, ops::neg_op::backward(l->data, out, g), ready);
+      return;
+    case OpCode::pow:
+      propagate(l, ops::pow_op{n->exponent}.backward(l->data, out, g), ready);
+      return;
+    case OpCode::exp:
+      propagate(l, ops::exp_op::backward(l->data, out, g), ready);
+      return;
+    case OpCode::tanh:
+      propagate(l, ops::tanh_op::backward(l->data, out, g), ready);
+      return;
+    case OpCode::relu:
+      propagate(l, ops::relu_op::backward(l->data, out, g), ready);
+      return;
+    case OpCode::log:
+      propagate(l, ops::log_op::backward(l->data, out, g), ready);
+      return;
+  }
+}
+
+/// Reverse-mode sweep from `root`, in two passes over the reachable interior nodes, with no
+/// recursion and no memory beyond the nodes themselves:
+///  1. count, for every reachable node, its parents inside the graph (`pending`), and reset the
+///     gradient of every interior node (interior nodes show the last pass; leaves accumulate);
+///  2. process nodes once all their parents have been processed (Kahn's algorithm), applying
+///     the chain rule; `pending` is back to 0 everywhere afterwards.
+/// Linear in the number of edges.
+inline void backward(Node* root) noexcept {
+  if (root->is_leaf()) {
+    root->grad = 1.0;
+    return;
+  }
+  root->link = nullptr;
+  Node* top = root;
+  while (top != nullptr) {  // pass 1: `pending == 0` means "not reached yet"
+    Node* const n = top;
+    top = n->link;
+    n->grad = 0.0;
+    Node* const inputs[2] = {n->lhs, n->is_binary() ? n->rhs : nullptr};
+    for (Node* in : inputs) {
+      if (in != nullptr && in->pending++ == 0 && !in->is_leaf()) {
+        in->link = top;
+        top = in;
+      }
+    }
+  }
+  root->grad = 1.0;
+  root->link = nullptr;
+  Node* ready = root;
+  while (ready != nullptr) {  // pass 2
+    Node* const n = ready;
+    ready = n->link;
+    backward_step(n, ready);
+  }
+}
+
+}  // namespace detail
+
+/// A scalar that records how it was computed. Copies share the node (Python reference
+/// semantics); the node lives as long as a handle or a node computed from it does.
+class Value {
+ public:
+  /// A leaf: a number with an optional label (`Value x1(2.0, "x1")`).
+  Value(double data = 0.0, std::string_view label = {})  // NOLINT: implicit, as Python's numbers
+      : node_(detail::make_leaf(data)) {
+    if (!label.empty()) set_label(label);
+  }
+
+  Value(const Value& other) noexcept : node_(other.node_) { ++node_->refs; }
+  Value& operator=(const Value& other) noexcept {
+    ++other.node_->refs;  // first, so that self-assignment is safe
+    detail::release(node_);
+    node_ = other.node_;
+    return *this;
+  }
+  ~Value() { detail::release(node_); }
+
+  /// The number this node holds (writable on a non-const handle: `p.data() += -lr * p.grad()`).
+  [[nodiscard]] double& data() noexcept { return node_->data; }
+  [[nodiscard]] double data() const noexcept { return node_->data; }
+  /// d(root)/d(this) after `root.backward()`.
+  [[nodiscard]] double& grad() noexcept { return node_->grad; }
+  [[nodiscard]] double grad() const noexcept { return node_->grad; }
+
+  /// The label given at construction or by set_label (empty if none).
+  [[nodiscard]] std::string label() const {
+    return node_->label != nullptr ? std::string(node_->label) : std::string();
+  }
+  /// Names this node (shown by to_dot).
+  Value& set_label(std::string_view label) {
+    char* copy = nullptr;
+    if (!label.empty()) {
+      copy = new char[label.size() + 1];
+      std::memcpy(copy, label.data(), label.size());
+      copy[label.size()] = '\0';
+    }
+    delete[] node_->label;
+    node_->label = copy;
+    return *this;
+  }
+
+  /// The operation that made this value: "+", "-", "*", "/", "neg", "**2" (pow with its
+  /// exponent, as micrograd prints it), "exp", "tanh", "relu", "log"; "" for a leaf.
+  [[nodiscard]] std::string op() const;
+
+  /// The distinct inputs of the operation that made this value (none for a leaf).
+  [[nodiscard]] std::vector<Value> children() const {
+    std::vector<Value> out;
+    if (node_->lhs != nullptr) out.push_back(Value(node_->lhs));
+    if (node_->is_binary() && node_->rhs != node_->lhs) out.push_back(Value(node_->rhs));
+    return out;
+  }
+
+  /// Sets this value's grad to 1 and applies the chain rule to every node it was computed from.
+  /// Leaves accumulate; interior nodes are reset first, so they show this pass only.
+  void backward() { detail::backward(node_); }
+
+  /// x^exponent for a real exponent (micrograd's `x ** k`).
+  [[nodiscard]] Value pow(double exponent) const {
+    return Value(detail::make_pow(node_, exponent), adopt);
+  }
+  /// e^x
+  [[nodiscard]] Value exp() const { return unary<ops::exp_op>(detail::OpCode::exp); }
+  /// tanh(x)
+  [[nodiscard]] Value tanh() const { return unary<ops::tanh_op>(detail::OpCode::tanh); }
+  /// max(0, x); relu'(0) = 0
+  [[nodiscard]] Value relu() const { return unary<ops::relu_op>(detail::OpCode::relu); }
+  /// ln(x)
+  [[nodiscard]] Value log() const { return unary<ops::log_op>(detail::OpCode::log); }
+
+  Value operator-() const { return unary<ops::neg_op>(detail::OpCode::neg); }
+
+  friend Value operator+(const Value& a, const Value& b) {
+    return binary<ops::add_op>(detail::OpCode::add, a.node_, b.node_);
+  }
+  friend Value operator-(const Value& a, const Value& b) {
+    return binary<ops::sub_op>(detail::OpCode::sub, a.node_, b.node_);
+  }
+  friend Value operator*(const Value& a, const Value& b) {
+    return binary<ops::mul_op>(detail::OpCode::mul, a.node_, b.node_);
+  }
+  friend Value operator/(const Value& a, const Value& b) {
+    return binary<ops::div_op>(detail::OpCode::div, a.node_, b.node_);
+  }
+  // A number on either side becomes a leaf, as in micrograd (`2 * x` is `Value(2) * x`).
+  friend Value operator+(const Value& a, double b) { return a + Value(b); }
+  friend Value operator+(double a, const Value& b) { return Value(a) + b; }
+  friend Value operator-(const Value& a, double b) { return a - Value(b); }
+  friend Value operator-(double a, const Value& b) { return Value(a) - b; }
+  friend Value operator*(const Value& a, double b) { return a * Value(b); }
+  friend Value operator*(double a, const Value& b) { return Value(a) * b; }
+  friend Value operator/(const Value& a, double b) { return a / Value(b); }
+  friend Value operator/(double a, const Value& b) { return Value(a) / b; }
+
+  // Compound assignment rebinds this handle to a new node (Python semantics): other handles to
+  // the old node still see the old node, unchanged.
+  Value& operator+=(const Value& b) { return *this = *this + b; }
+  Value& operator-=(const Value& b) { return *this = *this - b; }
+  Value& operator*=(const Value& b) { return *this = *this * b; }
+  Value& operator/=(const Value& b) { return *this = *this / b; }
+
+  /// Identity of the node (equal for handles that share it); stable while the node lives.
+  [[nodiscard]] const void* id() const noexcept { return node_; }
+
+ private:
+  struct adopt_t {};
+  static constexpr adopt_t adopt{};
+  Value(detail::Node* n, adopt_t) noexcept : node_(n) {}  // takes over the caller's reference
+  explicit Value(detail::Node* n) noexcept : node_(n) { ++node_->refs; }
+
+  template <class Op>
+  [[nodiscard]] Value unary(detail::OpCode code) const {
+    return Value(detail::make_node(code, Op::value(node_->data), node_, nullptr), adopt);
+  }
+  template <class Op>
+  [[nodiscard]] static Value binary(detail::OpCode code, detail::Node* a, detail::Node* b) {
+    return Value(detail::make_node(code, Op::value(a->data, b->data), a, b), adopt);
+  }
+
+  detail::Node* node_;
+};
+
+/// x^exponent
+[[nodiscard]] inline Value pow(const Value& x, double exponent) { return x.pow(exponent); }
+/// e^x
+[[nodiscard]] inline Value exp(const Value& x) { return x.exp(); }
+/// tanh(x)
+[[nodiscard]] inline Value tanh(const Value& x) { return x.tanh(); }
+/// max(0, x)
+[[nodiscard]] inline Value relu(const Value& x) { return x.relu(); }
+/// ln(x)
+[[nodiscard]] inline Value log(const Value& x) { return x.log(); }
+
+inline std::string Value::op() const {
+  using detail::OpCode;
+  switch (node_->op) {
+    case OpCode::leaf: return "";
+    case OpCode::add: return std::string(ops::add_op::symbol);
+    case OpCode::sub: return std::string(ops::sub_op::symbol);
+    case OpCode::mul: return std::string(ops::mul_op::symbol);
+    case OpCode::div: return std::string(ops::div_op::symbol);
+    case OpCode::neg: return std::string(ops::neg_op::symbol);
+    case OpCode::exp: return std::string(ops::exp_op::symbol);
+    case OpCode::tanh: return std::string(ops::tanh_op::symbol);
+    case OpCode::relu: return std::string(ops::relu_op::symbol);
+    case OpCode::log: return std::string(ops::log_op::symbol);
+    case OpCode::pow: {
+      std::string e = std::to_string(node_->exponent);  // "2.000000": trim to micrograd's "2"
+      if (e.find('.') != std::string::npos) {
+        e.erase(e.find_last_not_of('0') + 1);
+        if (e.back() == '.') e.pop_back();
+      }
+      return "**" + e;
+    }
+  }
+  return "?";
+}
+
+}  // namespace micrograd

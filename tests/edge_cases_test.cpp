@@ -1,0 +1,130 @@
+// Every row of EDGE_CASES.md: what PyTorch 1.13 (float64) does, on the dynamic engine.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "micrograd/value.hpp"
+
+using micrograd::Value;
+
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
+
+// Same value, NaN included, and the same sign for zeros and infinities.
+void expect_same(double got, double want, const char* what) {
+  if (std::isnan(want)) {
+    EXPECT_TRUE(std::isnan(got)) << what << ": got " << got << ", want nan";
+  } else {
+    EXPECT_EQ(got, want) << what;
+  }
+}
+
+struct Row {
+  const char* name;
+  std::function<Value(const Value&)> f;
+  double at;
+  double value;
+  double grad;
+};
+
+}  // namespace
+
+TEST(EdgeCases, EveryRowBehavesLikePyTorch) {
+  const Row rows[] = {
+      {"pow(x, 2.0) @ 0", [](const Value& x) { return x.pow(2.0); }, 0.0, 0.0, 0.0},
+      {"pow(x, 0.5) @ 0", [](const Value& x) { return x.pow(0.5); }, 0.0, 0.0, inf},
+      {"pow(x, 0.5) @ -4", [](const Value& x) { return x.pow(0.5); }, -4.0, not_a_number, not_a_number},
+      {"pow(x, 0.0) @ 0", [](const Value& x) { return x.pow(0.0); }, 0.0, 1.0, 0.0},
+      {"pow(x, -1.0) @ 0", [](const Value& x) { return x.pow(-1.0); }, 0.0, inf, -inf},
+      {"1/x @ 0", [](const Value& x) { return 1.0 / x; }, 0.0, inf, -inf},
+      {"1/x @ -0.0", [](const Value& x) { return 1.0 / x; }, -0.0, -inf, -inf},
+      {"exp(x) @ 709", [](const Value& x) { return x.exp(); }, 709.0, std::exp(709.0),
+       std::exp(709.0)},
+      {"exp(x) @ 710", [](const Value& x) { return x.exp(); }, 710.0, inf, inf},
+      {"exp(x) @ 1000", [](const Value& x) { return x.exp(); }, 1000.0, inf, inf},
+      {"exp(x) @ -1000", [](const Value& x) { return x.exp(); }, -1000.0, 0.0, 0.0},
+      {"tanh(x) @ 1000", [](const Value& x) { return x.tanh(); }, 1000.0, 1.0, 0.0},
+      {"tanh(x) @ -1000", [](const Value& x) { return x.tanh(); }, -1000.0, -1.0, 0.0},
+      {"(e^2x - 1)/(e^2x + 1) @ 1000",
+       [](const Value& x) {
+         Value e = (2.0 * x).exp();
+         return (e - 1.0) / (e + 1.0);
+       },
+       1000.0, not_a_number, not_a_number},
+      {"log(x) @ 0", [](const Value& x) { return x.log(); }, 0.0, -inf, inf},
+      {"log(x) @ -1", [](const Value& x) { return x.log(); }, -1.0, not_a_number, -1.0},
+      {"relu(x) @ 0", [](const Value& x) { return x.relu(); }, 0.0, 0.0, 0.0},
+      {"0 * exp(x) @ 1000", [](const Value& x) { return 0.0 * x.exp(); }, 1000.0, not_a_number, not_a_number},
+      {"x * 0 @ inf", [](const Value& x) { return x * 0.0; }, inf, not_a_number, 0.0},
+      {"x * x @ 3", [](const Value& x) { return x * x; }, 3.0, 9.0, 6.0},
+      {"x + x @ 3", [](const Value& x) { return x + x; }, 3.0, 6.0, 2.0},
+      {"b = x + x; c = b + b @ 1",
+       [](const Value& x) {
+         Value b = x + x;
+         return b + b;
+       },
+       1.0, 4.0, 4.0},
+  };
+  for (const Row& row : rows) {
+    Value x(row.at);
+    Value y = row.f(x);
+    y.backward();
+    expect_same(y.data(), row.value, row.name);
+    expect_same(x.grad(), row.grad, row.name);
+  }
+}
+
+TEST(EdgeCases, OneOverMinusZeroHasTheSignOfInfinity) {
+  Value x(-0.0);
+  Value y = 1.0 / x;
+  y.backward();
+  EXPECT_TRUE(std::isinf(y.data()) && y.data() < 0);
+  EXPECT_TRUE(std::isinf(x.grad()) && x.grad() < 0);
+}
+
+TEST(EdgeCases, GradientsAccumulateAcrossFreshGraphs) {
+  Value x(1.0);
+  for (const double want : {4.0, 8.0}) {
+    Value b = x + x;
+    Value c = b + b;
+    c.backward();
+    EXPECT_EQ(x.grad(), want);
+  }
+  x.grad() = 0.0;
+  Value b = x + x;
+  (b + b).backward();
+  EXPECT_EQ(x.grad(), 4.0);
+}
+
+TEST(EdgeCases, NaNAndInfinityPropagateWithoutCrashing) {
+  {
+    Value x(not_a_number);
+    Value y = (x * 2.0 + 1.0).tanh() + x.pow(2) - x / 3.0 + x.exp().log();
+    y.backward();
+    EXPECT_TRUE(std::isnan(y.data()));
+    EXPECT_TRUE(std::isnan(x.grad()));
+  }
+  {
+    Value x(inf);
+    Value y = x.tanh() + x.relu();  // 1 + inf; d/dx = 0 + 1
+    y.backward();
+    EXPECT_EQ(y.data(), inf);
+    EXPECT_EQ(x.grad(), 1.0);
+  }
+  {
+    Value x(-inf);
+    Value y = x.exp() + x.relu() + x.tanh();  // 0 + 0 - 1; d/dx = 0 + 0 + 0
+    y.backward();
+    EXPECT_EQ(y.data(), -1.0);
+    EXPECT_EQ(x.grad(), 0.0);
+  }
+  Value n(not_a_number);
+  Value r = n.relu();
+  r.backward();
+  EXPECT_TRUE(std::isnan(r.data()));  // torch.relu(nan) is nan
+  EXPECT_EQ(n.grad(), 1.0);           // and its backward lets the gradient through
+}

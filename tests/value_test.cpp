@@ -1,0 +1,272 @@
+// The dynamic engine: micrograd's own engine tests, the seed's neuron, API semantics, and every
+// op against central finite differences.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "micrograd/value.hpp"
+#include "support/gradcheck.hpp"
+
+using micrograd::Value;
+using micrograd::test::central_difference;
+using micrograd::test::gradcheck_close;
+
+TEST(Value, SeedNeuron) {
+  Value x1(2.0, "x1");
+  Value x2(0.0, "x2");
+  Value w1(-3.0, "w1");
+  Value w2(1.0, "w2");
+  Value b(6.8813735870195432, "b");
+  Value o = (x1 * w1 + x2 * w2 + b).tanh();
+  o.backward();
+  EXPECT_NEAR(o.data(), 0.7071, 1e-4);
+  EXPECT_NEAR(x1.grad(), -1.5, 1e-12);
+  EXPECT_NEAR(w1.grad(), 1.0, 1e-12);
+  EXPECT_NEAR(x2.grad(), 0.5, 1e-12);
+  EXPECT_EQ(w2.grad(), 0.0);
+  EXPECT_EQ(o.grad(), 1.0);
+}
+
+TEST(Value, TanhFromExpGivesTheSameGradients) {
+  // The seed's second neuron: tanh written as (e^2n - 1) / (e^2n + 1).
+  Value x1(2.0), x2(0.0), w1(-3.0), w2(1.0), b(6.8813735870195432);
+  Value n = x1 * w1 + x2 * w2 + b;
+  Value e = (2 * n).exp();
+  Value o = (e - 1) / (e + 1);
+  o.backward();
+  EXPECT_NEAR(o.data(), std::sqrt(0.5), 1e-9);
+  EXPECT_NEAR(x1.grad(), -1.5, 1e-9);
+  EXPECT_NEAR(w1.grad(), 1.0, 1e-9);
+  EXPECT_NEAR(x2.grad(), 0.5, 1e-9);
+  EXPECT_NEAR(w2.grad(), 0.0, 1e-12);
+}
+
+TEST(Value, MicrogradSanityCheck) {
+  Value x(-4.0);
+  Value z = 2 * x + 2 + x;
+  Value q = z.relu() + z * x;
+  Value h = (z * z).relu();
+  Value y = h + q + q * x;
+  y.backward();
+  EXPECT_DOUBLE_EQ(y.data(), -20.0);
+  EXPECT_DOUBLE_EQ(x.grad(), 46.0);
+}
+
+TEST(Value, MicrogradMoreOps) {
+  Value a(-4.0);
+  Value b(2.0);
+  Value c = a + b;
+  Value d = a * b + b.pow(3);
+  c += c + 1;
+  c += 1 + c + (-a);
+  d += d * 2 + (b + a).relu();
+  d += 3 * d + (b - a).relu();
+  Value e = c - d;
+  Value f = e.pow(2);
+  Value g = f / 2.0;
+  g += 10.0 / f;
+  g.backward();
+  const double tol = 1e-6;
+  EXPECT_NEAR(g.data(), 24.70408163265306, tol);
+  EXPECT_NEAR(a.grad(), 138.83381924198252, tol);
+  EXPECT_NEAR(b.grad(), 645.5772594752186, tol);
+}
+
+TEST(Value, ExactIdentities) {
+  Value x(3.0);
+  Value s = x + x;
+  s.backward();
+  EXPECT_EQ(x.grad(), 2.0);
+
+  Value y(3.0);
+  Value sq = y * y;
+  sq.backward();
+  EXPECT_EQ(y.grad(), 6.0);
+
+  Value a(1.0);
+  Value b = a + a;
+  Value c = b + b;
+  c.backward();
+  EXPECT_EQ(c.data(), 4.0);
+  EXPECT_EQ(a.grad(), 4.0);
+}
+
+TEST(Value, LeavesAccumulateInteriorNodesShowTheLastPass) {
+  Value x(3.0);
+  Value h = x * 2.0;
+  Value y = h * h;  // y = 4x^2, dy/dx = 8x = 24, dy/dh = 2h = 12
+  y.backward();
+  EXPECT_EQ(x.grad(), 24.0);
+  EXPECT_EQ(h.grad(), 12.0);
+  y.backward();
+  EXPECT_EQ(x.grad(), 48.0);  // leaf: accumulated
+  EXPECT_EQ(h.grad(), 12.0);  // interior: reset, shows this pass
+  x.grad() = 0.0;
+  y.backward();
+  EXPECT_EQ(x.grad(), 24.0);
+}
+
+TEST(Value, FreshGraphsSharingALeafAccumulate) {
+  Value x(1.0);
+  Value b1 = x + x;
+  Value c1 = b1 + b1;
+  c1.backward();
+  EXPECT_EQ(x.grad(), 4.0);
+  Value b2 = x + x;
+  Value c2 = b2 + b2;
+  c2.backward();
+  EXPECT_EQ(x.grad(), 8.0);
+}
+
+TEST(Value, CompoundAssignmentRebindsAndKeepsTheOldNode) {
+  Value a(2.0);
+  Value old = a;
+  a += 3.0;
+  EXPECT_EQ(a.data(), 5.0);
+  EXPECT_EQ(old.data(), 2.0);
+  EXPECT_NE(a.id(), old.id());
+  a *= a;
+  EXPECT_EQ(a.data(), 25.0);
+  a -= 5.0;
+  a /= 4.0;
+  EXPECT_EQ(a.data(), 5.0);
+  a.backward();
+  EXPECT_EQ(old.grad(), 2.5);  // d(((x+3)^2 - 5)/4)/dx = 2(x+3)/4 at x = 2
+}
+
+TEST(Value, NumbersOnEitherSide) {
+  Value x(4.0);
+  EXPECT_EQ((2 * x).data(), 8.0);
+  EXPECT_EQ((x * 2).data(), 8.0);
+  EXPECT_EQ((1.0 / x).data(), 0.25);
+  EXPECT_EQ((x / 2).data(), 2.0);
+  EXPECT_EQ((0 + x).data(), 4.0);
+  EXPECT_EQ((x + 1).data(), 5.0);
+  EXPECT_EQ((10 - x).data(), 6.0);
+  EXPECT_EQ((x - 10).data(), -6.0);
+  EXPECT_EQ((-x).data(), -4.0);
+  EXPECT_EQ(pow(x, 0.5).data(), 2.0);
+  EXPECT_EQ(exp(Value(0.0)).data(), 1.0);
+  EXPECT_EQ(tanh(Value(0.0)).data(), 0.0);
+  EXPECT_EQ(relu(Value(-1.0)).data(), 0.0);
+  EXPECT_EQ(log(Value(1.0)).data(), 0.0);
+}
+
+TEST(Value, Accessors) {
+  Value x(2.0, "x");
+  Value w(-3.0);
+  EXPECT_EQ(x.label(), "x");
+  EXPECT_EQ(w.label(), "");
+  w.set_label("w");
+  EXPECT_EQ(w.label(), "w");
+  Value y = x * w;
+  EXPECT_EQ(y.op(), "*");
+  EXPECT_EQ(x.op(), "");
+  EXPECT_EQ(x.pow(2).op(), "**2");
+  EXPECT_EQ(x.pow(-0.5).op(), "**-0.5");
+  EXPECT_EQ(x.tanh().op(), "tanh");
+  EXPECT_EQ((x + x).children().size(), 1u);  // distinct inputs, as Python's set
+  const auto kids = y.children();
+  ASSERT_EQ(kids.size(), 2u);
+  EXPECT_EQ(kids[0].id(), x.id());
+  EXPECT_EQ(kids[1].id(), w.id());
+  const Value& cy = y;
+  EXPECT_EQ(cy.data(), -6.0);
+  EXPECT_EQ(cy.grad(), 0.0);
+  x.data() += 1.0;
+  EXPECT_EQ(x.data(), 3.0);
+}
+
+TEST(Value, HandlesKeepTheirGraphAlive) {
+  Value x(2.0);
+  Value y = x * x;
+  {
+    Value z = (y + 1.0).tanh();
+    y = Value(0.0);  // the product is now held only by z's graph
+    z.backward();
+  }
+  EXPECT_NEAR(x.grad(), (1 - std::pow(std::tanh(5.0), 2)) * 4.0, 1e-12);
+}
+
+namespace {
+
+using Unary = std::function<Value(const Value&)>;
+
+void check_unary_op(const char* name, const Unary& f, double lo, double hi) {
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  for (int i = 0; i < 100; ++i) {
+    const double at = dist(rng);
+    Value x(at);
+    Value y = f(x);
+    y.backward();
+    const double numeric = central_difference([&](double t) { return f(Value(t)).data(); }, at);
+    EXPECT_TRUE(gradcheck_close(x.grad(), numeric))
+        << name << " at " << at << ": " << x.grad() << " vs " << numeric;
+  }
+}
+
+}  // namespace
+
+TEST(Value, EveryOpMatchesFiniteDifferences) {
+  check_unary_op("neg", [](const Value& x) { return -x; }, -3, 3);
+  check_unary_op("exp", [](const Value& x) { return x.exp(); }, -4, 4);
+  check_unary_op("tanh", [](const Value& x) { return x.tanh(); }, -3, 3);
+  check_unary_op("relu+", [](const Value& x) { return x.relu(); }, 0.01, 3);
+  check_unary_op("relu-", [](const Value& x) { return x.relu(); }, -3, -0.01);
+  check_unary_op("log", [](const Value& x) { return x.log(); }, 0.1, 5);
+  check_unary_op("pow 3", [](const Value& x) { return x.pow(3); }, -2, 2);
+  check_unary_op("pow 0.5", [](const Value& x) { return x.pow(0.5); }, 0.2, 4);
+  check_unary_op("pow -2", [](const Value& x) { return x.pow(-2); }, 0.3, 3);
+  check_unary_op("x+c", [](const Value& x) { return x + 1.5; }, -3, 3);
+  check_unary_op("c-x", [](const Value& x) { return 1.5 - x; }, -3, 3);
+  check_unary_op("x*x", [](const Value& x) { return x * x; }, -3, 3);
+  check_unary_op("c/x", [](const Value& x) { return 2.0 / x; }, 0.3, 3);
+  check_unary_op("x/c", [](const Value& x) { return x / 3.0; }, -3, 3);
+  check_unary_op("composite",
+                 [](const Value& x) { return (x * x + 1.0).log() * (x / 2.0).tanh() - x.exp(); },
+                 -2, 2);
+}
+
+TEST(Value, BinaryOpsMatchFiniteDifferencesInBothInputs) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> dist(0.2, 3.0);
+  using Binary = std::function<Value(const Value&, const Value&)>;
+  const Binary ops[] = {
+      [](const Value& a, const Value& b) { return a + b; },
+      [](const Value& a, const Value& b) { return a - b; },
+      [](const Value& a, const Value& b) { return a * b; },
+      [](const Value& a, const Value& b) { return a / b; },
+  };
+  for (const Binary& f : ops) {
+    for (int i = 0; i < 100; ++i) {
+      const double av = dist(rng);
+      const double bv = dist(rng);
+      Value a(av);
+      Value b(bv);
+      f(a, b).backward();
+      const double da = central_difference([&](double t) { return f(Value(t), Value(bv)).data(); }, av);
+      const double db = central_difference([&](double t) { return f(Value(av), Value(t)).data(); }, bv);
+      EXPECT_TRUE(gradcheck_close(a.grad(), da));
+      EXPECT_TRUE(gradcheck_close(b.grad(), db));
+    }
+  }
+}
+
+TEST(Value, BackwardIsDeterministic) {
+  auto run = [] {
+    Value x(0.7);
+    Value w(-1.3);
+    Value y = x;
+    for (int i = 0; i < 50; ++i) y = (y * w + x).tanh() + y * 0.5;
+    y.backward();
+    return std::pair{x.grad(), w.grad()};
+  };
+  const auto first = run();
+  const auto second = run();
+  EXPECT_EQ(first.first, second.first);
+  EXPECT_EQ(first.second, second.second);
+}
