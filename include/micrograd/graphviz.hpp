@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,6 +34,20 @@ inline std::string render_format(const std::string& path) {
                               "\": use a path ending in .svg, .png or .pdf");
 }
 
+/// One Graphviz context for the whole program, used under a lock. Graphviz is not thread-safe,
+/// and libgvc 2.42 keeps a font-name cache across contexts that points into the freed memory of
+/// the previous context (a use-after-free that AddressSanitizer reports on the second render):
+/// one context, never freed, avoids both.
+struct GraphvizContext {
+  std::mutex mutex;
+  GVC_t* gvc = gvContext();
+};
+
+inline GraphvizContext& graphviz_context() {
+  static GraphvizContext* const instance = new GraphvizContext;
+  return *instance;
+}
+
 }  // namespace detail
 
 /// Lays out DOT text with Graphviz's `dot` engine and writes it to `path`, in the format its
@@ -47,15 +62,17 @@ inline void render_dot(const std::string& dot, const std::string& path) {
     }
     std::fclose(probe);
   }
-  const std::unique_ptr<GVC_t, decltype(&gvFreeContext)> gvc(gvContext(), &gvFreeContext);
-  if (!gvc) throw std::runtime_error("micrograd::render: cannot start Graphviz");
+  detail::GraphvizContext& context = detail::graphviz_context();
+  const std::lock_guard lock(context.mutex);
+  GVC_t* const gvc = context.gvc;
+  if (gvc == nullptr) throw std::runtime_error("micrograd::render: cannot start Graphviz");
   const std::unique_ptr<Agraph_t, decltype(&agclose)> graph(agmemread(dot.c_str()), &agclose);
   if (!graph) throw std::invalid_argument("micrograd::render: Graphviz cannot parse the DOT text");
-  if (gvLayout(gvc.get(), graph.get(), "dot") != 0) {
+  if (gvLayout(gvc, graph.get(), "dot") != 0) {
     throw std::runtime_error("micrograd::render: Graphviz layout failed for \"" + path + "\"");
   }
-  const int rc = gvRenderFilename(gvc.get(), graph.get(), format.c_str(), path.c_str());
-  gvFreeLayout(gvc.get(), graph.get());
+  const int rc = gvRenderFilename(gvc, graph.get(), format.c_str(), path.c_str());
+  gvFreeLayout(gvc, graph.get());
   if (rc != 0) {
     throw std::runtime_error("micrograd::render: Graphviz could not render " + format + " to \"" +
                              path + "\"");
