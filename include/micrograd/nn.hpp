@@ -69,9 +69,9 @@ class Neuron {
   /// The neuron's output for `x.size() == nin()` inputs.
   [[nodiscard]] Value operator()(std::span<const Value> x) const {
     if (x.size() != w_.size()) detail::throw_input_size("Neuron", w_.size(), x.size());
-    Value act = b_;
-    for (std::size_t i = 0; i < w_.size(); ++i) act = act + w_[i] * x[i];
-    return detail::activate(act, activation_);
+    // act = b + w_0*x_0 + ... in Python's order; the same nodes as the loop
+    // `act = act + w[i] * x[i]` makes, built without a handle per intermediate.
+    return detail::activate(detail::affine(b_, w_.data(), x.data(), w_.size()), activation_);
   }
   [[nodiscard]] Value operator()(std::span<const double> x) const {
     return (*this)(detail::leaves(x));
@@ -160,6 +160,7 @@ class Layer {
 
   [[nodiscard]] std::vector<Value> parameters() const {
     std::vector<Value> out;
+    out.reserve(neurons_.size() * (nin() + 1));
     for (const Neuron& n : neurons_) {
       for (const Value& w : n.weights()) out.push_back(w);
       out.push_back(n.bias());
@@ -229,6 +230,7 @@ class MLP {
   /// Handles to the live parameters: layer by layer, neuron by neuron, weights then bias.
   [[nodiscard]] std::vector<Value> parameters() const {
     std::vector<Value> out;
+    out.reserve(num_parameters_);
     for (const Layer& l : layers_) {
       for (const Neuron& n : l.neurons()) {
         for (const Value& w : n.weights()) out.push_back(w);
@@ -282,9 +284,11 @@ class MLP {
                            i + 1 == nouts.size() ? output : hidden);
       offset += n;
     }
+    num_parameters_ = count;
   }
 
   std::vector<Layer> layers_;
+  std::size_t num_parameters_ = 0;
 };
 
 }  // namespace micrograd

@@ -22,16 +22,14 @@ namespace micrograd {
 namespace detail {
 
 /// A new node with one reference (the caller's), taking a reference on each input.
+/// (`label` and `pending` come from the pool as null and 0.)
 inline Node* make_node(OpCode op, double data, Node* lhs, Node* rhs) {
   Node* n = allocate_node();
   n->data = data;
   n->grad = 0.0;
   n->lhs = lhs;
   n->rhs = rhs;
-  n->label = nullptr;
-  n->link = nullptr;
   n->refs = 1;
-  n->pending = 0;
   n->op = op;
   if (lhs != nullptr) ++lhs->refs;
   if (rhs != nullptr) ++rhs->refs;
@@ -54,34 +52,51 @@ inline Node* make_pow(Node* x, double exponent) {
   while (top != nullptr) {
     Node* const cur = top;
     top = cur->link;
-    Node* const inputs[2] = {cur->lhs, cur->is_binary() ? cur->rhs : nullptr};
-    for (Node* in : inputs) {
-      if (in != nullptr && --in->refs == 0) {
-        in->link = top;
-        top = in;
+    if (!cur->is_leaf()) {
+      Node* const l = cur->lhs;
+      if (--l->refs == 0) {
+        l->link = top;
+        top = l;
+      }
+      if (cur->is_binary()) {
+        Node* const r = cur->rhs;
+        if (--r->refs == 0) {
+          r->link = top;
+          top = r;
+        }
       }
     }
-    delete[] cur->label;
+    if (cur->label != nullptr) [[unlikely]] {
+      delete[] cur->label;
+      cur->label = nullptr;
+    }
     free_node(cur);
   }
 }
 
 inline void release(Node* n) noexcept {
-  if (--n->refs == 0) destroy(n);
+  if (--n->refs == 0) {
+    if (n->is_leaf() && n->label == nullptr) {
+      free_node(n);  // the common case of a dying number: no call
+    } else {
+      destroy(n);
+    }
+  }
 }
 
-/// Adds `g` into an input's gradient; pushes the input on the ready stack once all of its
-/// parents in this pass have contributed (Kahn's algorithm, in reverse topological order).
+/// Adds `g` into an input's gradient; pushes an interior input on the ready stack once all of
+/// its parents in this pass have contributed (Kahn's algorithm, in reverse topological order).
+/// Leaves are never pushed, so their parents are not counted.
 inline void propagate(Node* in, double g, Node*& ready) noexcept {
   in->grad += g;
-  if (--in->pending == 0 && !in->is_leaf()) {
+  if (!in->is_leaf() && --in->pending == 0) {
     in->link = ready;
     ready = in;
   }
 }
 
 /// The chain rule for one node: its adjoint `grad` into its inputs, each term from ops.hpp.
-inline void backward_step(Node* n, Node*& ready) noexcept {
+[[gnu::always_inline]] inline void backward_step(Node* n, Node*& ready) noexcept {
   const double g = n->grad;
   const double out = n->data;
   Node* const l = n->lhs;
@@ -127,7 +142,7 @@ inline void backward_step(Node* n, Node*& ready) noexcept {
 
 /// Reverse-mode sweep from `root`, in two passes over the reachable interior nodes, with no
 /// recursion and no memory beyond the nodes themselves:
-///  1. count, for every reachable node, its parents inside the graph (`pending`), and reset the
+///  1. count, for every reachable interior node, its parents inside the graph (`pending`), reset the
 ///     gradient of every interior node (interior nodes show the last pass; leaves accumulate);
 ///  2. process nodes once all their parents have been processed (Kahn's algorithm), applying
 ///     the chain rule; `pending` is back to 0 everywhere afterwards.
@@ -143,11 +158,16 @@ inline void backward(Node* root) noexcept {
     Node* const n = top;
     top = n->link;
     n->grad = 0.0;
-    Node* const inputs[2] = {n->lhs, n->is_binary() ? n->rhs : nullptr};
-    for (Node* in : inputs) {
-      if (in != nullptr && in->pending++ == 0 && !in->is_leaf()) {
-        in->link = top;
-        top = in;
+    Node* const l = n->lhs;  // interior nodes only: every one has a first input
+    if (!l->is_leaf() && l->pending++ == 0) {
+      l->link = top;
+      top = l;
+    }
+    if (n->is_binary()) {
+      Node* const r = n->rhs;
+      if (!r->is_leaf() && r->pending++ == 0) {
+        r->link = top;
+        top = r;
       }
     }
   }
@@ -160,6 +180,8 @@ inline void backward(Node* root) noexcept {
     backward_step(n, ready);
   }
 }
+
+struct ValueAccess;
 
 }  // namespace detail
 
@@ -178,6 +200,13 @@ class Value {
     ++other.node_->refs;  // first, so that self-assignment is safe
     detail::release(node_);
     node_ = other.node_;
+    return *this;
+  }
+  /// Moving swaps handles (the source keeps a valid node, released with it).
+  Value& operator=(Value&& other) noexcept {
+    detail::Node* const n = other.node_;
+    other.node_ = node_;
+    node_ = n;
     return *this;
   }
   ~Value() { detail::release(node_); }
@@ -270,6 +299,7 @@ class Value {
   [[nodiscard]] const void* id() const noexcept { return node_; }
 
  private:
+  friend struct detail::ValueAccess;
   struct adopt_t {};
   static constexpr adopt_t adopt{};
   Value(detail::Node* n, adopt_t) noexcept : node_(n) {}  // takes over the caller's reference
@@ -286,6 +316,35 @@ class Value {
 
   detail::Node* node_;
 };
+
+namespace detail {
+
+/// Internal: node-level access for code that builds many nodes at once (nn.hpp's neurons)
+/// without a handle per intermediate.
+struct ValueAccess {
+  static Node* node(const Value& v) noexcept { return v.node_; }
+  /// A handle taking over the caller's reference to `n`.
+  static Value adopt(Node* n) noexcept { return Value(n, Value::adopt); }
+};
+
+/// `b + w[0]*x[0] + ... + w[n-1]*x[n-1]`, summed in that order (Python's `sum(..., b)`), as
+/// the same nodes `b + w*x` would make, without a handle per intermediate node.
+inline Value affine(const Value& b, const Value* w, const Value* x, std::size_t n) {
+  Node* acc = ValueAccess::node(b);
+  ++acc->refs;  // ours
+  for (std::size_t i = 0; i < n; ++i) {
+    Node* const wn = ValueAccess::node(w[i]);
+    Node* const xn = ValueAccess::node(x[i]);
+    Node* const m = make_node(OpCode::mul, ops::mul_op::value(wn->data, xn->data), wn, xn);
+    Node* const a = make_node(OpCode::add, ops::add_op::value(acc->data, m->data), acc, m);
+    --m->refs;    // now held by `a` only
+    --acc->refs;  // likewise (never the last reference: `a` holds one)
+    acc = a;
+  }
+  return ValueAccess::adopt(acc);
+}
+
+}  // namespace detail
 
 /// x^exponent
 [[nodiscard]] inline Value pow(const Value& x, double exponent) { return x.pow(exponent); }

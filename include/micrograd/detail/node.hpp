@@ -7,7 +7,8 @@
 namespace micrograd::detail {
 
 /// Which operation made a node (a byte: dispatch in backward() is one switch, no virtual call).
-enum class OpCode : std::uint8_t { leaf, add, sub, mul, div, neg, pow, exp, tanh, relu, log };
+/// Ordered leaf, unary ops, binary ops, so that the arity is one comparison.
+enum class OpCode : std::uint8_t { leaf, neg, pow, exp, tanh, relu, log, add, sub, mul, div };
 
 /// One value of a dynamic graph: 64 bytes, allocated from a per-thread pool (detail/pool.hpp).
 /// Children are owned by intrusive reference counts; a node never points at its parents, so
@@ -27,9 +28,7 @@ struct Node {
   OpCode op;
 
   [[nodiscard]] bool is_leaf() const noexcept { return op == OpCode::leaf; }
-  [[nodiscard]] bool is_binary() const noexcept {
-    return op == OpCode::add || op == OpCode::sub || op == OpCode::mul || op == OpCode::div;
-  }
+  [[nodiscard]] bool is_binary() const noexcept { return op >= OpCode::add; }
 };
 
 static_assert(sizeof(Node) <= 64, "a dynamic node must fit in one cache line");

@@ -86,15 +86,18 @@ inline void* allocate_chunk() {
   }
   void* raw = allocate_chunk();
   auto* chunk = static_cast<Node*>(raw);
-  for (std::size_t i = 0; i + 1 < nodes_per_chunk; ++i) chunk[i].lhs = &chunk[i + 1];
-  chunk[nodes_per_chunk - 1].lhs = nullptr;
+  for (std::size_t i = 0; i < nodes_per_chunk; ++i) {  // free nodes: no label, nothing pending
+    chunk[i].lhs = i + 1 < nodes_per_chunk ? &chunk[i + 1] : nullptr;
+    chunk[i].label = nullptr;
+    chunk[i].pending = 0;
+  }
   const std::lock_guard lock(d.mutex);
   d.chunks.push_back(raw);
   d.bytes += chunk_bytes;
   return chunk;
 }
 
-/// A node's memory (uninitialised fields) from this thread's free list.
+/// A node from this thread's free list: `label` is null and `pending` 0, the rest is garbage.
 inline Node* allocate_node() {
   Node* n = free_list.head;
   if (n == nullptr) [[unlikely]] {
@@ -104,7 +107,7 @@ inline Node* allocate_node() {
   return n;
 }
 
-/// Return a node's memory to this thread's free list.
+/// Return a node to this thread's free list (its label already freed and null, pending 0).
 inline void free_node(Node* n) noexcept {
   n->lhs = free_list.head;
   free_list.head = n;
