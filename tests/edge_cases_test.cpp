@@ -86,6 +86,15 @@ TEST(EdgeCases, OneOverMinusZeroHasTheSignOfInfinity) {
   EXPECT_TRUE(std::isinf(x.grad()) && x.grad() < 0);
 }
 
+TEST(EdgeCases, ReluKeepsTheSignOfZeroAsTorch) {
+  Value x(-0.0);
+  Value y = 1.0 / x.relu();  // torch.relu(-0.0) is -0.0 (clamp_min), so 1/relu is -inf
+  y.backward();
+  EXPECT_TRUE(std::signbit(x.relu().data()));
+  EXPECT_EQ(y.data(), -inf);
+  EXPECT_EQ(x.grad(), 0.0);
+}
+
 TEST(EdgeCases, GradientsAccumulateAcrossFreshGraphs) {
   Value x(1.0);
   for (const double want : {4.0, 8.0}) {

@@ -87,10 +87,10 @@ struct tanh_op {
   }
 };
 
-/// max(0, x); NaN propagates (as torch.relu), relu'(0) = 0
+/// max(0, x) as torch.relu (clamp_min): NaN propagates, -0.0 stays -0.0; relu'(0) = 0
 struct relu_op {
   static constexpr std::string_view symbol = "relu";
-  static constexpr double value(double x) noexcept { return x <= 0.0 ? 0.0 : x; }
+  static constexpr double value(double x) noexcept { return x < 0.0 ? 0.0 : x; }
   // d(relu x)/dx = [x > 0], written as PyTorch's threshold_backward (NaN passes g through)
   static constexpr double backward(double, double out, double g) noexcept {
     return out <= 0.0 ? 0.0 : g;

@@ -1,0 +1,160 @@
+#pragma once
+/// \file
+/// The reverse pass of the compile-time engine, unrolled at compile time.
+///
+/// `ct::backward(e, at, values, seed)` carries adjoints from the root (adjoint `seed`, 1 for a
+/// plain gradient) to the leaves, visiting the distinct nodes in reverse topological order
+/// (graph.hpp): each node hands `op::backward*(inputs, out, adjoint)` (the op functors of
+/// <micrograd/ops.hpp>) to each child that reads an input slot. A child's first contribution in
+/// that order is assigned, the later ones added; which is first is decided at compile time, so no
+/// adjoint is zero-initialised at run time (`0.0 + g` would not fold away: -0.0). The adjoint of
+/// `var<I>` ends in `grad[I]`.
+///
+/// Sharing. Expressions hold their children by value, so `auto n = x * w; n * n + exp(n)` holds
+/// three copies of `n`. A subtree without run-time constants is identified by its type alone: the
+/// three copies are one node, computed once, whose adjoint is the sum over its three uses; the
+/// cost is compile time only (a lookup in the node list per child, quadratic in the number of
+/// distinct nodes). A subtree holding a constant (`x * 2.0`, `pow(x, 1.5)`) is identified by type
+/// and position, because another subtree of the same type may hold another number: each copy is
+/// its own node, computed once per copy (the optimiser usually merges the copies, which read the
+/// same numbers), and the gradient is still exact, because the chain rule summed over the copies of
+/// a tree is the chain rule summed over the paths of the DAG.
+
+#include <array>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#include "micrograd/ct/forward.hpp"
+#include "micrograd/ct/graph.hpp"
+#include "micrograd/ct/nodes.hpp"
+
+namespace micrograd::ct {
+
+namespace detail {
+
+/// Which child of which node receives an adjoint, and whether it is that child's first one.
+template <class E, bool AllNodes>
+struct reverse_plan {
+  using G = graph<E>;
+
+  struct edge {
+    std::size_t child = 0;
+    bool active = false;  // an adjoint flows along this edge
+    bool first = false;   // the first to reach the child in reverse topological order
+  };
+
+  template <std::size_t K, std::size_t J>
+  static constexpr edge make_edge() {
+    using T = typename G::template node_type<K>;
+    if constexpr (J < arity<T>) {
+      return {G::template child_index<K, J>, AllNodes || has_variable<child_t<T, J>>, false};
+    } else {
+      return {};
+    }
+  }
+
+  static constexpr std::array<std::array<edge, 2>, G::size> edges = [] {
+    std::array<std::array<edge, 2>, G::size> t = []<std::size_t... K>(std::index_sequence<K...>) {
+      return std::array<std::array<edge, 2>, G::size>{
+          std::array<edge, 2>{make_edge<K, 0>(), make_edge<K, 1>()}...};
+    }
+    (std::make_index_sequence<G::size>{});
+    std::array<bool, G::size> reached{};
+    for (std::size_t k = G::size; k-- > 0;) {
+      for (edge& e : t[k]) {
+        if (e.active) {
+          e.first = !reached[e.child];
+          reached[e.child] = true;
+        }
+      }
+    }
+    return t;
+  }();
+};
+
+/// Adds (or, for the first contribution, assigns) `contribution` to a child's adjoint.
+template <bool First>
+constexpr void deposit(double& adjoint, double contribution) noexcept {
+  if constexpr (First) {
+    adjoint = contribution;
+  } else {
+    adjoint += contribution;
+  }
+}
+
+/// Node `K` hands its adjoint to its children: the chain rule, one op.
+template <bool AllNodes, class E, std::size_t K, std::size_t M>
+constexpr void propagate(const E& e, const std::array<double, M>& v,
+                         std::array<double, M>& adj) noexcept {
+  using G = graph<E>;
+  using T = typename G::template node_type<K>;
+  constexpr auto& edges = reverse_plan<E, AllNodes>::edges[K];
+  if constexpr (arity<T> == 1) {
+    if constexpr (edges[0].active) {
+      constexpr std::size_t c = edges[0].child;
+      // d out / d child = op'(child), times the adjoint of out
+      if constexpr (std::is_empty_v<op_t<T>>) {
+        deposit<edges[0].first>(adj[c], op_t<T>{}.backward(v[c], v[K], adj[K]));
+      } else {
+        deposit<edges[0].first>(adj[c], G::template object<K>(e).op.backward(v[c], v[K], adj[K]));
+      }
+    }
+  } else if constexpr (arity<T> == 2) {
+    constexpr std::size_t l = edges[0].child;
+    constexpr std::size_t r = edges[1].child;
+    if constexpr (edges[0].active) {
+      deposit<edges[0].first>(adj[l], op_t<T>::backward_lhs(v[l], v[r], v[K], adj[K]));
+    }
+    if constexpr (edges[1].active) {
+      deposit<edges[1].first>(adj[r], op_t<T>::backward_rhs(v[l], v[r], v[K], adj[K]));
+    }
+  }
+}
+
+/// The adjoint of every node (of every node reading a slot unless `AllNodes`; the others stay
+/// 0), given the forward values `v` and the root's adjoint `seed`.
+template <bool AllNodes, class E>
+constexpr Values<E> adjoints(const E& e, const Values<E>& v, double seed) noexcept {
+  constexpr std::size_t size = graph<E>::size;
+  Values<E> adj{};
+  adj[size - 1] = seed;
+  for_each_index([&](auto r) { propagate<AllNodes, E, size - 1 - decltype(r)::value>(e, v, adj); },
+                 std::make_index_sequence<size>{});
+  return adj;
+}
+
+}  // namespace detail
+
+namespace detail {
+
+/// ct::backward without the check of the array's size.
+template <class E, std::size_t N>
+constexpr std::array<double, N> gradient(const E& e, const Values<E>& values,
+                                         double seed) noexcept {
+  using G = graph<E>;
+  const Values<E> adj = adjoints<false>(e, values, seed);
+  std::array<double, N> grad{};
+  // each slot is one node (variables are pure), so its adjoint is assigned once
+  for_each_index(
+      [&](auto k) {
+        using T = typename G::template node_type<decltype(k)::value>;
+        if constexpr (is_variable<T>::value) grad[T::slot] = adj[k];
+      },
+      std::make_index_sequence<G::size>{});
+  return grad;
+}
+
+}  // namespace detail
+
+/// The reverse pass: `grad[I]` = seed * d e / d var<I> at the point whose forward values are
+/// `values` (from `ct::forward(e, at)`); slots `e` does not read get 0.
+template <expression E, std::size_t N>
+constexpr std::array<double, N> backward(const E& e, const std::array<double, N>& /*at*/,
+                                         const Values<E>& values, double seed = 1.0) noexcept {
+  static_assert(N >= detail::required_size<E>,
+                "ct::backward: std::array too small: the expression uses slot I, needs N >= I+1");
+  return detail::gradient<E, N>(e, values, seed);
+}
+
+}  // namespace micrograd::ct

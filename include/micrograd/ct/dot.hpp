@@ -1,0 +1,76 @@
+#pragma once
+/// \file
+/// `ct::to_dot(e, at)`: the picture of a compile-time graph, drawn from its type, in the style of
+/// the dynamic engine's `micrograd::to_dot`: one record per distinct node
+/// `{ label | data 2.0000 | grad -1.5000 }` (label `x<I>` for `var<I>`, the number for a
+/// constant, empty otherwise), one small (ellipse) node per op labelled with its symbol, edges
+/// input -> op -> result. `grad` is d e / d node at `at`, constants included.
+
+#include <cstdio>
+#include <sstream>
+#include <string>
+
+#include "micrograd/ct/backward.hpp"
+#include "micrograd/ct/forward.hpp"
+#include "micrograd/ct/graph.hpp"
+#include "micrograd/ct/nodes.hpp"
+
+namespace micrograd::ct {
+
+namespace detail {
+
+/// `x` with 4 decimals, as the seed's draw_dot.
+inline std::string four_decimals(double x) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.4f", x);
+  return buffer;
+}
+
+/// Appends node `K` of `e`: its record, its op and the edges into it.
+template <class E, std::size_t K, class V>
+void dot_node(std::ostringstream& out, const E& e, const V& values, const V& grads) {
+  using G = graph<E>;
+  using T = typename G::template node_type<K>;
+  std::string label;
+  if constexpr (std::is_same_v<T, constant>) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%g", G::template object<K>(e).value);
+    label = buffer;
+  } else if constexpr (arity<T> == 0) {
+    label = "x" + std::to_string(T::slot);
+  }
+  out << "  node" << K << " [shape=record, label=\"{ " << label << " | data "
+      << four_decimals(values[K]) << " | grad " << four_decimals(grads[K]) << " }\"];\n";
+  if constexpr (arity < T >> 0) {
+    out << "  node" << K << "_op [label=\"" << op_t<T>::symbol << "\"];\n";
+    out << "  node" << K << "_op -> node" << K << ";\n";
+    out << "  node" << G::template child_index<K, 0> << " -> node" << K << "_op;\n";
+    if constexpr (arity<T> == 2) {
+      // `x * x`: one edge, as the dynamic engine draws a child once
+      if constexpr (G::template child_index<K, 1> != G::template child_index<K, 0>) {
+        out << "  node" << G::template child_index<K, 1> << " -> node" << K << "_op;\n";
+      }
+    }
+  }
+}
+
+}  // namespace detail
+
+/// Graphviz DOT text of `e` evaluated and differentiated at `at`.
+template <expression E, std::size_t N>
+std::string to_dot(const E& e, const std::array<double, N>& at) {
+  using G = detail::graph<E>;
+  static_assert(N >= detail::required_size<E>,
+                "ct::to_dot: std::array too small: the expression uses slot I, needs N >= I+1");
+  const Values<E> values = detail::forward_values(e, at);
+  const Values<E> grads = detail::adjoints<true>(e, values, 1.0);
+  std::ostringstream out;
+  out << "digraph G {\n  rankdir=LR;\n";
+  detail::for_each_index(
+      [&](auto k) { detail::dot_node<E, decltype(k)::value>(out, e, values, grads); },
+      std::make_index_sequence<G::size>{});
+  out << "}\n";
+  return out.str();
+}
+
+}  // namespace micrograd::ct

@@ -1,0 +1,79 @@
+#pragma once
+/// \file
+/// `ct::Layer<NIN, NOUT>`: NOUT compile-time neurons of NIN inputs; its reverse pass chains the
+/// neurons' input adjoints.
+
+#include <array>
+#include <cstddef>
+#include <utility>
+
+#include "micrograd/ct/neuron.hpp"
+
+namespace micrograd::ct {
+
+/// A layer of NOUT neurons, each reading the same NIN inputs.
+template <std::size_t NIN, std::size_t NOUT>
+struct Layer {
+  static_assert(NOUT >= 1, "ct::Layer: needs at least one neuron");
+  static constexpr std::size_t nin = NIN;
+  static constexpr std::size_t nout = NOUT;
+  static constexpr std::size_t num_parameters = NOUT * (NIN + 1);
+  /// What the reverse pass needs from the forward pass: the outputs.
+  using Tape = std::array<double, NOUT>;
+
+  std::array<Neuron<NIN>, NOUT> neurons{};
+
+  /// The outputs for input `x`.
+  constexpr std::array<double, NOUT> operator()(const std::array<double, NIN>& x) const noexcept {
+    return outputs(forward(x));
+  }
+
+  /// Every neuron's output for input `x`.
+  MICROGRAD_CT_INLINE constexpr Tape forward(const std::array<double, NIN>& x) const noexcept {
+    // unrolled, so that every tape entry has a constant index and unused ones are dead stores
+    return [&]<std::size_t... n>(std::index_sequence<n...>) { return Tape{neurons[n](x)...}; }
+    (std::make_index_sequence<NOUT>{});
+  }
+
+  /// The outputs recorded in a tape.
+  MICROGRAD_CT_INLINE static constexpr std::array<double, NOUT> outputs(const Tape& tape) noexcept {
+    return tape;
+  }
+
+  /// Accumulates the parameters' gradients given `dy` = d loss / d outputs and returns
+  /// d loss / d x. An input feeds every neuron: its adjoint sums theirs, the last neuron's first
+  /// (the order in which the dynamic engine's reverse pass reaches them).
+  MICROGRAD_CT_INLINE constexpr std::array<double, NIN> backward(
+      const std::array<double, NIN>& x, const Tape& tape,
+      const std::array<double, NOUT>& dy) noexcept {
+    std::array<double, NIN> dx = neurons[NOUT - 1].backward(x, tape[NOUT - 1], dy[NOUT - 1]);
+    [&]<std::size_t... r>(std::index_sequence<r...>) {  // neurons NOUT-2 .. 0, unrolled
+      (
+          [&] {
+            constexpr std::size_t n = NOUT - 2 - r;
+            const std::array<double, NIN> d = neurons[n].backward(x, tape[n], dy[n]);
+            for (std::size_t i = 0; i < NIN; ++i) dx[i] += d[i];
+          }(),
+          ...);
+    }
+    (std::make_index_sequence<NOUT - 1>{});
+    return dx;
+  }
+
+  /// Sets the parameters' gradients to 0.
+  constexpr void zero_grad() noexcept {
+    for (auto& n : neurons) n.zero_grad();
+  }
+
+  /// Calls `f(parameter, gradient)` neuron by neuron, weights then bias.
+  template <class F>
+  constexpr void for_each_parameter(F&& f) {
+    for (auto& n : neurons) n.for_each_parameter(f);
+  }
+  template <class F>
+  constexpr void for_each_parameter(F&& f) const {
+    for (const auto& n : neurons) n.for_each_parameter(f);
+  }
+};
+
+}  // namespace micrograd::ct

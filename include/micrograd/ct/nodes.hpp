@@ -1,0 +1,153 @@
+#pragma once
+/// \file
+/// The node types of the compile-time engine. An expression's type IS its graph: a node holds
+/// only its children (by value) and its constants; the maths of each op lives in the functors of
+/// <micrograd/ops.hpp>, shared with the dynamic engine; the passes live in forward.hpp and
+/// backward.hpp.
+
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+/// Forces inlining of the networks' per-neuron steps, so that the whole training step becomes
+/// one function the optimiser sees through (dead tape entries and copies then disappear).
+#if defined(__GNUC__) || defined(__clang__)
+#define MICROGRAD_CT_INLINE [[gnu::always_inline]]
+#else
+#define MICROGRAD_CT_INLINE
+#endif
+
+namespace micrograd::ct {
+
+/// A leaf: input slot `I` of the `std::array` given to eval / value_and_grad.
+template <std::size_t I>
+struct variable {
+  static constexpr std::size_t slot = I;
+};
+
+/// The leaf for input slot `I`: `constexpr auto x = ct::var<0>;`
+template <std::size_t I>
+inline constexpr variable<I> var{};
+
+/// A leaf holding a number known at run time (`2.0` in `2.0 * x`); no gradient flows into it.
+struct constant {
+  double value;
+};
+
+/// `Op(child)`. `Op` is an op functor of <micrograd/ops.hpp>; it is stored because some ops carry
+/// a constant (`pow_op{exponent}`), the others are empty.
+template <class Op, class E>
+struct unary {
+  Op op;
+  E child;
+};
+
+/// `Op(lhs, rhs)` for an op functor `Op` of <micrograd/ops.hpp>.
+template <class Op, class L, class R>
+struct binary {
+  L lhs;
+  R rhs;
+};
+
+namespace detail {
+
+template <class T>
+struct is_node : std::false_type {};
+template <std::size_t I>
+struct is_node<variable<I>> : std::true_type {};
+template <>
+struct is_node<constant> : std::true_type {};
+template <class Op, class E>
+struct is_node<unary<Op, E>> : std::true_type {};
+template <class Op, class L, class R>
+struct is_node<binary<Op, L, R>> : std::true_type {};
+
+/// True when a subtree reads at least one input slot (else no adjoint needs to reach it).
+template <class T>
+inline constexpr bool has_variable = false;
+template <std::size_t I>
+inline constexpr bool has_variable<variable<I>> = true;
+template <class Op, class E>
+inline constexpr bool has_variable<unary<Op, E>> = has_variable<E>;
+template <class Op, class L, class R>
+inline constexpr bool has_variable<binary<Op, L, R>> = has_variable<L> || has_variable<R>;
+
+/// True when a subtree holds no run-time constant, so that its type alone determines its value:
+/// two such subtrees of the same type are the same node (see backward.hpp, "Sharing").
+template <class T>
+inline constexpr bool is_pure = false;
+template <std::size_t I>
+inline constexpr bool is_pure<variable<I>> = true;
+template <class Op, class E>
+inline constexpr bool is_pure<unary<Op, E>> = std::is_empty_v<Op>&& is_pure<E>;
+template <class Op, class L, class R>
+inline constexpr bool is_pure<binary<Op, L, R>> = is_pure<L>&& is_pure<R>;
+
+/// Number of children of a node type.
+template <class T>
+inline constexpr std::size_t arity = 0;
+template <class Op, class E>
+inline constexpr std::size_t arity<unary<Op, E>> = 1;
+template <class Op, class L, class R>
+inline constexpr std::size_t arity<binary<Op, L, R>> = 2;
+
+/// The op functor of an interior node type.
+template <class T>
+struct op_of;
+template <class Op, class E>
+struct op_of<unary<Op, E>> {
+  using type = Op;
+};
+template <class Op, class L, class R>
+struct op_of<binary<Op, L, R>> {
+  using type = Op;
+};
+template <class T>
+using op_t = typename op_of<T>::type;
+
+/// Child `J` of a node.
+template <std::size_t J, class Op, class E>
+constexpr const E& child(const unary<Op, E>& node) noexcept {
+  static_assert(J == 0);
+  return node.child;
+}
+template <std::size_t J, class Op, class L, class R>
+constexpr const auto& child(const binary<Op, L, R>& node) noexcept {
+  static_assert(J < 2);
+  if constexpr (J == 0) {
+    return node.lhs;
+  } else {
+    return node.rhs;
+  }
+}
+
+/// The type of child `J` of node type `T`.
+template <class T, std::size_t J>
+struct child_type;
+template <class Op, class E>
+struct child_type<unary<Op, E>, 0> {
+  using type = E;
+};
+template <class Op, class L, class R>
+struct child_type<binary<Op, L, R>, 0> {
+  using type = L;
+};
+template <class Op, class L, class R>
+struct child_type<binary<Op, L, R>, 1> {
+  using type = R;
+};
+template <class T, std::size_t J>
+using child_t = typename child_type<T, J>::type;
+
+}  // namespace detail
+
+/// An expression of the compile-time engine: one of the node types above (cv-ref ignored).
+template <class T>
+concept expression = detail::is_node<std::remove_cvref_t<T>>::value;
+
+/// A plain number that mixes into expressions as a `constant` (`2.0 * x`, `x + 1`).
+template <class T>
+concept scalar =
+    std::is_arithmetic_v<std::remove_cvref_t<T>> && !std::is_same_v<std::remove_cvref_t<T>, bool>;
+
+}  // namespace micrograd::ct

@@ -1,0 +1,44 @@
+// ct::MLP's operator() and train_step allocate nothing: every global operator new is counted.
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <micrograd/ct/mlp.hpp>
+#include <new>
+
+namespace {
+std::atomic<long> allocations{0};
+}
+
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+namespace ct = micrograd::ct;
+
+TEST(CtNoAlloc, ForwardAndTrainStepDoNotAllocate) {
+  ct::MLP<3, 4, 4, 1> net(42);  // the constructor may allocate (initial parameters)
+  const std::array<std::array<double, 3>, 4> xs{
+      {{2, 3, -1}, {3, -1, 0.5}, {0.5, 1, 1}, {1, 1, -1}}};
+  const std::array<double, 4> ys{1, -1, -1, 1};
+  const long before = allocations.load();
+  double sum = 0.0;
+  for (int k = 0; k < 10; ++k) {
+    sum += net(xs[0])[0];
+    sum += net.train_step(xs, ys, 0.05);
+    sum += net.backward(xs[1], std::array{1.0})[0];
+  }
+  EXPECT_EQ(allocations.load(), before);
+  EXPECT_TRUE(std::isfinite(sum));
+}
+
+}  // namespace
