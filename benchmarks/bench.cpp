@@ -95,17 +95,10 @@ void BM_MLPStep(benchmark::State& state) {
   }
 }
 
-/// Free nodes in this thread's pool (walks the free list: outside the timed loop only).
-std::size_t free_nodes() {
-  std::size_t n = 0;
-  for (const micrograd::detail::Node* p = micrograd::detail::free_list.head; p != nullptr;
-       p = p->lhs) {
-    ++n;
-  }
-  return n;
-}
+/// Free node slots in this thread's chunks (counts the bitmaps: outside the timed loop only).
+std::size_t free_nodes() { return micrograd::detail::pool_free_nodes(); }
 
-/// Bytes of the pool in use by live nodes (single thread: no node is in another thread's list).
+/// Bytes of the pool in use by live nodes and the chunks' headers (single thread).
 double pool_bytes_in_use() {
   return static_cast<double>(micrograd::detail::pool_bytes()) -
          static_cast<double>(free_nodes() * sizeof(micrograd::detail::Node));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -86,4 +87,27 @@ TEST(Threads, AGraphMayMoveToAnotherThreadAndDieThere) {
   for (int i = 0; i < 10000; ++i) z = z * 1.0;
   z.backward();
   EXPECT_EQ(x.grad(), first + 1.0);
+}
+
+TEST(Threads, FreeingOnAnotherThreadWhileTheOwnerAllocates) {
+  // Graphs built here are freed by a second thread while this thread keeps building: the
+  // nodes go back through their chunks' remote lists, which this thread takes back later.
+  for (int round = 0; round < 20; ++round) {
+    auto graph = std::make_unique<Value>(0.5);  // shares no node with this thread's graphs
+    for (int i = 0; i < 5000; ++i) *graph = (*graph * 0.9 + 0.01).tanh();
+    Value x(0.5);
+    std::thread freer([g = std::move(graph)]() mutable { g.reset(); });
+    Value y = x;
+    for (int i = 0; i < 5000; ++i) y = y * 1.0 + 0.0;
+    y.backward();
+    freer.join();
+    EXPECT_EQ(x.grad(), 1.0);
+  }
+  const std::size_t before = micrograd::detail::pool_bytes();
+  {  // the remote frees are reused: building the same graphs again takes no new chunk
+    Value x(0.5);
+    Value y = x;
+    for (int i = 0; i < 10000; ++i) y = (y * 0.9 + 0.01).tanh();
+  }
+  EXPECT_EQ(micrograd::detail::pool_bytes(), before);
 }
