@@ -103,9 +103,17 @@ constexpr const auto& object_at(const T& e) noexcept {
   }
 }
 
-/// A distinct address per type: equal iff the types are equal (comparable in constexpr).
-template <class T>
-inline constexpr char type_tag = 0;
+/// The first position of the post-order list `All...` whose type is `T`. (Types are compared
+/// with std::is_same, not through the addresses of per-type variables: address comparisons are
+/// not constant expressions under -fsanitize=address.)
+template <class T, class... All>
+constexpr std::size_t first_position_of(type_list<All...>) noexcept {
+  constexpr bool same[] = {std::is_same_v<T, All>...};
+  for (std::size_t i = 0; i < sizeof...(All); ++i) {
+    if (same[i]) return i;
+  }
+  return sizeof...(All);
+}
 
 template <class T>
 struct is_variable : std::false_type {};
@@ -114,7 +122,7 @@ struct is_variable<variable<I>> : std::true_type {};
 
 /// What the passes need to know about one position.
 struct position_info {
-  const void* tag = nullptr;  // the type's tag if pure (then equal tags = same node), else null
+  std::size_t same_node = 0;  // the first position of the same type if pure (same node), else P
   std::size_t arity = 0;
   std::array<std::size_t, 2> child{};  // post-order positions of the children
   bool has_variable = false;
@@ -122,10 +130,14 @@ struct position_info {
   std::size_t slot = 0;
 };
 
-template <class T, std::size_t P>
-constexpr position_info make_position_info() noexcept {
+template <class T, std::size_t P, class List>
+constexpr position_info make_position_info(List list) noexcept {
   position_info info;
-  info.tag = is_pure<T> ? &type_tag<T> : nullptr;
+  if constexpr (is_pure<T>) {
+    info.same_node = first_position_of<T>(list);
+  } else {
+    info.same_node = P;
+  }
   info.arity = arity<T>;
   if constexpr (arity<T> == 1) {
     info.child = {P - 1, 0};
@@ -147,23 +159,13 @@ struct graph {
 
   static constexpr std::array<position_info, positions> info =
       []<class... T, std::size_t... P>(type_list<T...>, std::index_sequence<P...>) {
-        return std::array<position_info, positions>{make_position_info<T, P>()...};
+        return std::array<position_info, positions>{make_position_info<T, P>(type_list<T...>{})...};
       }(typename post_order<E>::type{}, std::make_index_sequence<positions>{});
 
   /// representative[p]: the first position holding the same node as p (p itself if none).
   static constexpr std::array<std::size_t, positions> representative = [] {
     std::array<std::size_t, positions> rep{};
-    for (std::size_t p = 0; p < positions; ++p) {
-      rep[p] = p;
-      if (info[p].tag != nullptr) {
-        for (std::size_t q = 0; q < p; ++q) {
-          if (info[q].tag == info[p].tag) {
-            rep[p] = q;
-            break;
-          }
-        }
-      }
-    }
+    for (std::size_t p = 0; p < positions; ++p) rep[p] = info[p].same_node;
     return rep;
   }();
 

@@ -47,16 +47,13 @@ struct Layer {
       const std::array<double, NIN>& x, const Tape& tape,
       const std::array<double, NOUT>& dy) noexcept {
     std::array<double, NIN> dx = neurons[NOUT - 1].backward(x, tape[NOUT - 1], dy[NOUT - 1]);
-    [&]<std::size_t... r>(std::index_sequence<r...>) {  // neurons NOUT-2 .. 0, unrolled
-      (
-          [&] {
-            constexpr std::size_t n = NOUT - 2 - r;
-            const std::array<double, NIN> d = neurons[n].backward(x, tape[n], dy[n]);
-            for (std::size_t i = 0; i < NIN; ++i) dx[i] += d[i];
-          }(),
-          ...);
-    }
-    (std::make_index_sequence<NOUT - 1>{});
+    detail::for_each_index(  // neurons NOUT-2 .. 0, unrolled
+        [&](auto r) {
+          constexpr std::size_t n = NOUT - 2 - decltype(r)::value;
+          const std::array<double, NIN> d = neurons[n].backward(x, tape[n], dy[n]);
+          for (std::size_t i = 0; i < NIN; ++i) dx[i] += d[i];
+        },
+        std::make_index_sequence<NOUT - 1>{});
     return dx;
   }
 
