@@ -181,8 +181,9 @@ def chart(ratios, out_dir):
                 if c in ratios[w]:
                     x = wi + (ci - (k - 1) / 2) * width
                     v = ratios[w][c]
+                    label = f"{v:.2f}x" if v < 10 else f"{v:.0f}x"
                     f.write(f"{x}\t{v}\t{x - width / 2}\t{x + width / 2}\t{ymin}\t{v}"
-                            f"\t{v:.2f}x\n" if v < 10 else f"\t{v:.0f}x\n")
+                            f"\t{label}\n")
             f.write("\n\n")
     xtics = ", ".join(f'"{w}" {i}' for i, w in enumerate(workloads))
     script = GNUPLOT.format(ymin=ymin, ymax=ymax, xmax=len(workloads) - 0.4, xtics=xtics)
