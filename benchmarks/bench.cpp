@@ -60,8 +60,8 @@ void BM_Neuron(benchmark::State& state) {
 template <PureFn Fn>
 void BM_Neuron16(benchmark::State& state) {
   static const std::array<double, bench::neuron16_inputs> input = bench::neuron16_input();
-  pure_benchmark<Fn, bench::neuron16_hand, bench::neuron16_inputs, bench::neuron16_outputs>(
-      state, input);
+  pure_benchmark<Fn, bench::neuron16_hand, bench::neuron16_inputs, bench::neuron16_outputs>(state,
+                                                                                            input);
 }
 
 /// MLPStep for a contender's state type (MlpHand, MlpCt, MlpDynamic): one step from the initial

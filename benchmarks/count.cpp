@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
   if (calls < 0) return usage();
   if (workload == "Neuron") {
     const auto& in = bench::neuron_input;
-    if (contender == "hand") return run_pure<bench::neuron_hand, bench::neuron_hand, 5, 6>(in, calls);
+    if (contender == "hand")
+      return run_pure<bench::neuron_hand, bench::neuron_hand, 5, 6>(in, calls);
     if (contender == "ct") return run_pure<bench::neuron_ct, bench::neuron_hand, 5, 6>(in, calls);
     if (contender == "dynamic") {
       return run_pure<bench::neuron_dynamic, bench::neuron_hand, 5, 6>(in, calls);
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
     if (contender == "hand") {
       return run_pure<bench::neuron16_hand, bench::neuron16_hand, ni, no>(in, calls);
     }
-    if (contender == "ct") return run_pure<bench::neuron16_ct, bench::neuron16_hand, ni, no>(in, calls);
+    if (contender == "ct")
+      return run_pure<bench::neuron16_ct, bench::neuron16_hand, ni, no>(in, calls);
     if (contender == "dynamic") {
       return run_pure<bench::neuron16_dynamic, bench::neuron16_hand, ni, no>(in, calls);
     }

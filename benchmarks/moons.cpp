@@ -20,7 +20,7 @@ namespace bench {
 namespace {
 
 constexpr std::size_t hidden = 16;
-using CtModel = moons_demo::CtModel;  // ct::MLP<2, 16, 16, 1>
+using CtModel = moons_demo::CtModel;                               // ct::MLP<2, 16, 16, 1>
 constexpr std::size_t moons_parameters = CtModel::num_parameters;  // 337
 
 const micrograd::MoonsData& moons_data() {
@@ -48,8 +48,8 @@ inline void forward(const double* p, const double* x, double* a) {
 /// `da` = d loss / d a in, d loss / d pre-activation out; accumulates the parameters' gradients
 /// into `g` and, with InputGrad, writes d loss / d x into `dx`.
 template <std::size_t NIN, std::size_t NOUT, bool Relu, bool InputGrad>
-inline void backward(const double* p, const double* x, const double* a, const double* da,
-                     double* g, double* dx) {
+inline void backward(const double* p, const double* x, const double* a, const double* da, double* g,
+                     double* dx) {
   if constexpr (InputGrad) {
     for (std::size_t i = 0; i < NIN; ++i) dx[i] = 0.0;
   }
@@ -116,7 +116,9 @@ struct MoonsCt {
   int k = 0;
   moons_demo::StepResult step(const micrograd::MoonsData& data) {
     if (k == moons_demo::steps) k = 0;
-    if (k == 0) model.set_parameters(std::span<const double, moons_parameters>(initial.data(), moons_parameters));
+    if (k == 0)
+      model.set_parameters(
+          std::span<const double, moons_parameters>(initial.data(), moons_parameters));
     return moons_demo::notebook_step(model, data, k++);
   }
   std::vector<double> parameters() const {

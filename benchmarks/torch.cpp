@@ -25,9 +25,7 @@ namespace {
 
 const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
 
-torch::Tensor scalar(double v, bool grad) {
-  return torch::tensor(v, f64).requires_grad_(grad);
-}
+torch::Tensor scalar(double v, bool grad) { return torch::tensor(v, f64).requires_grad_(grad); }
 
 void clear_grad(torch::Tensor& t) {
   if (t.grad().defined()) t.mutable_grad() = torch::Tensor();  // p.grad = None

@@ -9,7 +9,8 @@
 /// so that the same functions serve Google Benchmark (bench.cpp) and the callgrind driver
 /// (count.cpp), and the compiler can neither hoist the work out of a loop nor drop it.
 ///
-/// - Neuron:   in[5] = {x1, x2, w1, w2, b};     out[6]  = {o, do/dx1, do/dx2, do/dw1, do/dw2, do/db}
+/// - Neuron:   in[5] = {x1, x2, w1, w2, b};     out[6]  = {o, do/dx1, do/dx2, do/dw1, do/dw2,
+/// do/db}
 ///             with o = tanh(x1*w1 + x2*w2 + b)  (the seed's neuron, summed in that order).
 /// - Neuron16: in[33] = {x0..x15, w0..w15, b};  out[34] = {o, do/dx0.., do/dw0.., do/db}
 ///             with o = tanh(b + w0*x0 + ... + w15*x15)  (summed from the bias, as nn.py).
@@ -123,8 +124,8 @@ inline void layer_forward(const double* p, const double* x, double* a) {
 /// Given d loss / d a (`da`, overwritten with d loss / d pre-activation), accumulates the
 /// layer's parameter gradients into `g` and, if `dx` is not null, writes d loss / d x.
 template <std::size_t NIN, std::size_t NOUT, bool InputGrad>
-inline void layer_backward(const double* p, const double* x, const double* a, double* da,
-                           double* g, double* dx) {
+inline void layer_backward(const double* p, const double* x, const double* a, double* da, double* g,
+                           double* dx) {
   if constexpr (InputGrad) {
     for (std::size_t i = 0; i < NIN; ++i) dx[i] = 0.0;
   }

@@ -82,9 +82,9 @@ int main() {
   Value o2 = (ex - 1) / (ex + 1);
   o2.backward();
   std::printf("  o = (e^2n - 1)/(e^2n + 1) = %.4f\n", o2.data());
-  std::printf("  x1 %.4f (was %.4f)   w1 %.4f (was %.4f)   x2 %.4f (was %.4f)   w2 %.4f (was %.4f)\n",
-              y1.grad(), x1.grad(), v1.grad(), w1.grad(), y2.grad(), x2.grad(), v2.grad(),
-              w2.grad());
+  std::printf(
+      "  x1 %.4f (was %.4f)   w1 %.4f (was %.4f)   x2 %.4f (was %.4f)   w2 %.4f (was %.4f)\n",
+      y1.grad(), x1.grad(), v1.grad(), w1.grad(), y2.grad(), x2.grad(), v2.grad(), w2.grad());
 
   section("4. A multi-layer perceptron: MLP(3, {4, 4, 1})");
   MLP model(3, {4, 4, 1});  // Python's random.seed(42): the very same parameters

@@ -109,8 +109,7 @@ TEST(MLP, ActivationsAndKarpathyInit) {
 TEST(MLP, BadSizesThrowWithTheSizes) {
   EXPECT_NE(invalid_argument_message([] { MLP(0, {4}); }).find("nin"), std::string::npos);
   EXPECT_NE(invalid_argument_message([] { MLP(3, {}); }).find("nouts"), std::string::npos);
-  EXPECT_NE(invalid_argument_message([] { MLP(3, {4, 0, 1}); }).find("layer 1"),
-            std::string::npos);
+  EXPECT_NE(invalid_argument_message([] { MLP(3, {4, 0, 1}); }).find("layer 1"), std::string::npos);
   MLP model(3, {4, 4, 1});
   const std::string msg = invalid_argument_message([&] { (void)model({1.0, 2.0}); });
   EXPECT_NE(msg.find("expected 3"), std::string::npos) << msg;

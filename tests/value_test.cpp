@@ -212,23 +212,37 @@ void check_unary_op(const char* name, const Unary& f, double lo, double hi) {
 }  // namespace
 
 TEST(Value, EveryOpMatchesFiniteDifferences) {
-  check_unary_op("neg", [](const Value& x) { return -x; }, -3, 3);
-  check_unary_op("exp", [](const Value& x) { return x.exp(); }, -4, 4);
-  check_unary_op("tanh", [](const Value& x) { return x.tanh(); }, -3, 3);
-  check_unary_op("relu+", [](const Value& x) { return x.relu(); }, 0.01, 3);
-  check_unary_op("relu-", [](const Value& x) { return x.relu(); }, -3, -0.01);
-  check_unary_op("log", [](const Value& x) { return x.log(); }, 0.1, 5);
-  check_unary_op("pow 3", [](const Value& x) { return x.pow(3); }, -2, 2);
-  check_unary_op("pow 0.5", [](const Value& x) { return x.pow(0.5); }, 0.2, 4);
-  check_unary_op("pow -2", [](const Value& x) { return x.pow(-2); }, 0.3, 3);
-  check_unary_op("x+c", [](const Value& x) { return x + 1.5; }, -3, 3);
-  check_unary_op("c-x", [](const Value& x) { return 1.5 - x; }, -3, 3);
-  check_unary_op("x*x", [](const Value& x) { return x * x; }, -3, 3);
-  check_unary_op("c/x", [](const Value& x) { return 2.0 / x; }, 0.3, 3);
-  check_unary_op("x/c", [](const Value& x) { return x / 3.0; }, -3, 3);
-  check_unary_op("composite",
-                 [](const Value& x) { return (x * x + 1.0).log() * (x / 2.0).tanh() - x.exp(); },
-                 -2, 2);
+  check_unary_op(
+      "neg", [](const Value& x) { return -x; }, -3, 3);
+  check_unary_op(
+      "exp", [](const Value& x) { return x.exp(); }, -4, 4);
+  check_unary_op(
+      "tanh", [](const Value& x) { return x.tanh(); }, -3, 3);
+  check_unary_op(
+      "relu+", [](const Value& x) { return x.relu(); }, 0.01, 3);
+  check_unary_op(
+      "relu-", [](const Value& x) { return x.relu(); }, -3, -0.01);
+  check_unary_op(
+      "log", [](const Value& x) { return x.log(); }, 0.1, 5);
+  check_unary_op(
+      "pow 3", [](const Value& x) { return x.pow(3); }, -2, 2);
+  check_unary_op(
+      "pow 0.5", [](const Value& x) { return x.pow(0.5); }, 0.2, 4);
+  check_unary_op(
+      "pow -2", [](const Value& x) { return x.pow(-2); }, 0.3, 3);
+  check_unary_op(
+      "x+c", [](const Value& x) { return x + 1.5; }, -3, 3);
+  check_unary_op(
+      "c-x", [](const Value& x) { return 1.5 - x; }, -3, 3);
+  check_unary_op(
+      "x*x", [](const Value& x) { return x * x; }, -3, 3);
+  check_unary_op(
+      "c/x", [](const Value& x) { return 2.0 / x; }, 0.3, 3);
+  check_unary_op(
+      "x/c", [](const Value& x) { return x / 3.0; }, -3, 3);
+  check_unary_op(
+      "composite", [](const Value& x) { return (x * x + 1.0).log() * (x / 2.0).tanh() - x.exp(); },
+      -2, 2);
 }
 
 TEST(Value, BinaryOpsMatchFiniteDifferencesInBothInputs) {
@@ -248,8 +262,10 @@ TEST(Value, BinaryOpsMatchFiniteDifferencesInBothInputs) {
       Value a(av);
       Value b(bv);
       f(a, b).backward();
-      const double da = central_difference([&](double t) { return f(Value(t), Value(bv)).data(); }, av);
-      const double db = central_difference([&](double t) { return f(Value(av), Value(t)).data(); }, bv);
+      const double da =
+          central_difference([&](double t) { return f(Value(t), Value(bv)).data(); }, av);
+      const double db =
+          central_difference([&](double t) { return f(Value(av), Value(t)).data(); }, bv);
       EXPECT_TRUE(gradcheck_close(a.grad(), da));
       EXPECT_TRUE(gradcheck_close(b.grad(), db));
     }

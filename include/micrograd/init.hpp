@@ -27,8 +27,7 @@ namespace detail {
 /// The initial parameters of an MLP in `parameters()` order: layer by layer, neuron by neuron,
 /// `nin` weights then the bias. Weights are `uniform(-1, 1)` draws after `random.seed(seed)`;
 /// the bias is a draw too (the lecture's Neuron) unless `zero_bias` (micrograd's nn.py).
-inline std::vector<double> initial_parameters(std::size_t nin,
-                                              std::span<const std::size_t> nouts,
+inline std::vector<double> initial_parameters(std::size_t nin, std::span<const std::size_t> nouts,
                                               std::uint64_t seed, bool zero_bias) {
   PythonRandom rng(seed);
   std::vector<double> params;

@@ -25,9 +25,12 @@ namespace detail {
 
 inline Value activate(const Value& act, Activation a) {
   switch (a) {
-    case Activation::tanh: return act.tanh();
-    case Activation::relu: return act.relu();
-    case Activation::linear: return act;
+    case Activation::tanh:
+      return act.tanh();
+    case Activation::relu:
+      return act.relu();
+    case Activation::linear:
+      return act;
   }
   throw std::invalid_argument("micrograd: unknown Activation");
 }
@@ -124,10 +127,9 @@ class Layer {
   Layer(std::size_t nin, std::size_t nout, std::span<const double> params, Activation activation) {
     check(nin, nout, {});
     if (params.size() != (nin + 1) * nout) {
-      throw std::invalid_argument("micrograd::Layer: expected " +
-                                  std::to_string((nin + 1) * nout) + " parameters for nin " +
-                                  std::to_string(nin) + ", nout " + std::to_string(nout) +
-                                  ", got " + std::to_string(params.size()));
+      throw std::invalid_argument("micrograd::Layer: expected " + std::to_string((nin + 1) * nout) +
+                                  " parameters for nin " + std::to_string(nin) + ", nout " +
+                                  std::to_string(nout) + ", got " + std::to_string(params.size()));
     }
     neurons_.reserve(nout);
     for (std::size_t n = 0; n < nout; ++n) {
@@ -266,8 +268,8 @@ class MLP {
     }
   }
 
-  void build(std::size_t nin, const std::vector<std::size_t>& nouts,
-             std::span<const double> params, Activation hidden, Activation output) {
+  void build(std::size_t nin, const std::vector<std::size_t>& nouts, std::span<const double> params,
+             Activation hidden, Activation output) {
     check(nin, nouts);
     std::size_t count = 0;
     for (std::size_t i = 0, fan_in = nin; i < nouts.size(); fan_in = nouts[i], ++i) {

@@ -44,7 +44,6 @@ class PythonRandom {
   /// `random.uniform(a, b)`: `a + (b - a) * random()`.
   double uniform(double a, double b) { return a + (b - a) * random(); }
 
-
  private:
   static constexpr int kN = 624;
   static constexpr int kM = 397;
@@ -52,7 +51,8 @@ class PythonRandom {
   void init_genrand(std::uint32_t s) {
     state_[0] = s;
     for (int i = 1; i < kN; ++i) {
-      state_[i] = 1812433253U * (state_[i - 1] ^ (state_[i - 1] >> 30)) + static_cast<std::uint32_t>(i);
+      state_[i] =
+          1812433253U * (state_[i - 1] ^ (state_[i - 1] >> 30)) + static_cast<std::uint32_t>(i);
     }
     index_ = kN;
   }

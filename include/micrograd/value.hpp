@@ -142,8 +142,8 @@ inline void propagate(Node* in, double g, Node*& ready) noexcept {
 
 /// Reverse-mode sweep from `root`, in two passes over the reachable interior nodes, with no
 /// recursion and no memory beyond the nodes themselves:
-///  1. count, for every reachable interior node, its parents inside the graph (`pending`), reset the
-///     gradient of every interior node (interior nodes show the last pass; leaves accumulate);
+///  1. count, for every reachable interior node, its parents inside the graph (`pending`), and
+///     reset its gradient (interior nodes show the last pass; leaves accumulate);
 ///  2. process nodes once all their parents have been processed (Kahn's algorithm), applying
 ///     the chain rule; `pending` is back to 0 everywhere afterwards.
 /// Linear in the number of edges.
@@ -360,16 +360,26 @@ inline Value affine(const Value& b, const Value* w, const Value* x, std::size_t 
 inline std::string Value::op() const {
   using detail::OpCode;
   switch (node_->op) {
-    case OpCode::leaf: return "";
-    case OpCode::add: return std::string(ops::add_op::symbol);
-    case OpCode::sub: return std::string(ops::sub_op::symbol);
-    case OpCode::mul: return std::string(ops::mul_op::symbol);
-    case OpCode::div: return std::string(ops::div_op::symbol);
-    case OpCode::neg: return std::string(ops::neg_op::symbol);
-    case OpCode::exp: return std::string(ops::exp_op::symbol);
-    case OpCode::tanh: return std::string(ops::tanh_op::symbol);
-    case OpCode::relu: return std::string(ops::relu_op::symbol);
-    case OpCode::log: return std::string(ops::log_op::symbol);
+    case OpCode::leaf:
+      return "";
+    case OpCode::add:
+      return std::string(ops::add_op::symbol);
+    case OpCode::sub:
+      return std::string(ops::sub_op::symbol);
+    case OpCode::mul:
+      return std::string(ops::mul_op::symbol);
+    case OpCode::div:
+      return std::string(ops::div_op::symbol);
+    case OpCode::neg:
+      return std::string(ops::neg_op::symbol);
+    case OpCode::exp:
+      return std::string(ops::exp_op::symbol);
+    case OpCode::tanh:
+      return std::string(ops::tanh_op::symbol);
+    case OpCode::relu:
+      return std::string(ops::relu_op::symbol);
+    case OpCode::log:
+      return std::string(ops::log_op::symbol);
     case OpCode::pow: {
       std::string e = std::to_string(node_->exponent);  // "2.000000": trim to micrograd's "2"
       if (e.find('.') != std::string::npos) {

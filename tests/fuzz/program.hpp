@@ -13,7 +13,21 @@
 
 namespace micrograd::fuzz {
 
-enum class Op : std::uint8_t { add, sub, mul, div, neg, pow, exp, tanh, relu, log, add_c, mul_c, count };
+enum class Op : std::uint8_t {
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  pow,
+  exp,
+  tanh,
+  relu,
+  log,
+  add_c,
+  mul_c,
+  count
+};
 
 struct Instr {
   Op op;
@@ -54,12 +68,18 @@ class Decoder {
   double number() {
     const std::uint8_t b = byte();
     switch (b) {
-      case 255: return INFINITY;
-      case 254: return -INFINITY;
-      case 253: return NAN;
-      case 252: return 0.0;
-      case 251: return -0.0;
-      default: return (static_cast<int>(b) - 125) / 32.0 + (byte() / 8192.0);
+      case 255:
+        return INFINITY;
+      case 254:
+        return -INFINITY;
+      case 253:
+        return NAN;
+      case 252:
+        return 0.0;
+      case 251:
+        return -0.0;
+      default:
+        return (static_cast<int>(b) - 125) / 32.0 + (byte() / 8192.0);
     }
   }
   double exponent() {
@@ -73,38 +93,64 @@ class Decoder {
 
 inline double apply(const Instr& in, double a, double b) {
   switch (in.op) {
-    case Op::add: return ops::add_op::value(a, b);
-    case Op::sub: return ops::sub_op::value(a, b);
-    case Op::mul: return ops::mul_op::value(a, b);
-    case Op::div: return ops::div_op::value(a, b);
-    case Op::neg: return ops::neg_op::value(a);
-    case Op::pow: return ops::pow_op{in.constant}.value(a);
-    case Op::exp: return ops::exp_op::value(a);
-    case Op::tanh: return ops::tanh_op::value(a);
-    case Op::relu: return ops::relu_op::value(a);
-    case Op::log: return ops::log_op::value(a);
-    case Op::add_c: return a + in.constant;
-    case Op::mul_c: return a * in.constant;
-    case Op::count: break;
+    case Op::add:
+      return ops::add_op::value(a, b);
+    case Op::sub:
+      return ops::sub_op::value(a, b);
+    case Op::mul:
+      return ops::mul_op::value(a, b);
+    case Op::div:
+      return ops::div_op::value(a, b);
+    case Op::neg:
+      return ops::neg_op::value(a);
+    case Op::pow:
+      return ops::pow_op{in.constant}.value(a);
+    case Op::exp:
+      return ops::exp_op::value(a);
+    case Op::tanh:
+      return ops::tanh_op::value(a);
+    case Op::relu:
+      return ops::relu_op::value(a);
+    case Op::log:
+      return ops::log_op::value(a);
+    case Op::add_c:
+      return a + in.constant;
+    case Op::mul_c:
+      return a * in.constant;
+    case Op::count:
+      break;
   }
   return 0.0;
 }
 
 inline Value apply(const Instr& in, const Value& a, const Value& b) {
   switch (in.op) {
-    case Op::add: return a + b;
-    case Op::sub: return a - b;
-    case Op::mul: return a * b;
-    case Op::div: return a / b;
-    case Op::neg: return -a;
-    case Op::pow: return a.pow(in.constant);
-    case Op::exp: return a.exp();
-    case Op::tanh: return a.tanh();
-    case Op::relu: return a.relu();
-    case Op::log: return a.log();
-    case Op::add_c: return a + in.constant;
-    case Op::mul_c: return in.constant * a;
-    case Op::count: break;
+    case Op::add:
+      return a + b;
+    case Op::sub:
+      return a - b;
+    case Op::mul:
+      return a * b;
+    case Op::div:
+      return a / b;
+    case Op::neg:
+      return -a;
+    case Op::pow:
+      return a.pow(in.constant);
+    case Op::exp:
+      return a.exp();
+    case Op::tanh:
+      return a.tanh();
+    case Op::relu:
+      return a.relu();
+    case Op::log:
+      return a.log();
+    case Op::add_c:
+      return a + in.constant;
+    case Op::mul_c:
+      return in.constant * a;
+    case Op::count:
+      break;
   }
   return a;
 }

@@ -8,7 +8,7 @@ namespace micrograd::test {
 
 /// d f / dx at x by central differences with step eps.
 inline double central_difference(const std::function<double(double)>& f, double x,
-                                  double eps = 1e-6) {
+                                 double eps = 1e-6) {
   return (f(x + eps) - f(x - eps)) / (2.0 * eps);
 }
 

@@ -39,7 +39,7 @@ namespace micrograd::detail {
 
 inline constexpr std::size_t chunk_bytes = std::size_t{2} << 20;
 inline constexpr std::size_t slots_per_chunk = chunk_bytes / sizeof(Node);  // 32768
-inline constexpr std::size_t words_per_chunk = slots_per_chunk / 64;       // 512
+inline constexpr std::size_t words_per_chunk = slots_per_chunk / 64;        // 512
 
 struct ThreadPool;
 
@@ -83,8 +83,8 @@ inline Depot& depot() {
 
 inline constexpr std::uint32_t cache_limit = 512;
 
-/// This thread's node cache, chunks and allocation cursor. Constant-initialised and trivially destructible,
-/// so access is a plain TLS load with no guard; the chunk list is malloc'ed by hand.
+/// This thread's node cache, chunks and allocation cursor. Constant-initialised and trivially
+/// destructible, so access is a plain TLS load with no guard; the chunk list is malloc'ed by hand.
 struct ThreadPool {
   Node* cache = nullptr;  ///< recently freed nodes, linked through `lhs` (any chunk)
   std::uint32_t cached = 0;
@@ -163,7 +163,7 @@ inline void adopt(ThreadPool& p, ChunkHeader* c) {
 }
 
 inline ChunkHeader* new_chunk() {
-  void* raw = ::operator new(chunk_bytes, std::align_val_t{chunk_bytes});
+  void* raw = ::operator new (chunk_bytes, std::align_val_t{chunk_bytes});
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   ::madvise(raw, chunk_bytes, MADV_HUGEPAGE);  // one page fault per 2 MiB: a hint, may fail
 #endif
@@ -172,7 +172,7 @@ inline ChunkHeader* new_chunk() {
   new (&c->remote) std::atomic<Node*>(nullptr);
   c->index = 0;
   for (std::size_t i = header_slots; i < slots_per_chunk; ++i) {  // free nodes: no label,
-    slot(c, i)->label = nullptr;                                   // nothing pending
+    slot(c, i)->label = nullptr;                                  // nothing pending
     slot(c, i)->pending = 0;
   }
   for (std::size_t w = 0; w < words_per_chunk; ++w) {
@@ -292,7 +292,8 @@ inline std::size_t pool_free_nodes() {
   const ThreadPool& p = pool;
   std::size_t n = p.cached;
   for (std::uint32_t i = 0; i < p.count; ++i) {
-    for (const std::uint64_t w : p.chunks[i]->free_bits) n += static_cast<std::size_t>(std::popcount(w));
+    for (const std::uint64_t w : p.chunks[i]->free_bits)
+      n += static_cast<std::size_t>(std::popcount(w));
   }
   return n;
 }
