@@ -206,16 +206,14 @@ struct EdgeRow {
   std::function<Value(const Value&)> m;
   std::function<Tensor(const Tensor&)> t;
   std::function<micrograd::ct::Gradient<1>(double)> ct;  // compile-time engine, x = ct::var<0>
-  // A documented deviation: the two values differ only in sign (a zero or an infinity).
-  const char* sign_deviation = nullptr;
 };
 
 template <class F>
-EdgeRow row(std::string name, double x, F f, const char* sign_deviation = nullptr) {
+EdgeRow row(std::string name, double x, F f) {
   auto ct = [f](double at) {
     return micrograd::ct::value_and_grad(f(micrograd::ct::var<0>), std::array<double, 1>{at});
   };
-  return EdgeRow{std::move(name), x, f, f, ct, sign_deviation};
+  return EdgeRow{std::move(name), x, f, f, ct};
 }
 
 std::vector<EdgeRow> edge_rows() {
@@ -288,17 +286,10 @@ TEST_F(Torch, EdgeCases) {
          {std::tuple{"dynamic", mo.data(), mx.grad()}, std::tuple{"ct", c.value, c.grad[0]}}) {
       SCOPED_TRACE(engine);
       EXPECT_AGREE(grad, torch_grad(tx));
-      if (r.sign_deviation == nullptr) {
-        EXPECT_AGREE(value, tv);
-        if (value == 0.0 && tv == 0.0) {
-          EXPECT_EQ(std::signbit(value), std::signbit(tv))
-              << "sign of zero: micrograd " << value << ", libtorch " << tv;
-        }
-      } else {  // the documented deviation, asserted: same magnitude, opposite sign
-        EXPECT_EQ(std::fabs(value), std::fabs(tv)) << r.sign_deviation;
-        EXPECT_NE(std::signbit(value), std::signbit(tv))
-            << "micrograd " << value << ", libtorch " << tv << ": the documented deviation ("
-            << r.sign_deviation << ") is gone; remove it from this test and the README";
+      EXPECT_AGREE(value, tv);
+      if (value == 0.0 && tv == 0.0) {
+        EXPECT_EQ(std::signbit(value), std::signbit(tv))
+            << "sign of zero: micrograd " << value << ", libtorch " << tv;
       }
     }
   }
