@@ -1,10 +1,12 @@
 #pragma once
 /// \file
 /// The workloads of workloads.hpp on the compile-time engine (`ct`): ct::value_and_grad on the
-/// neurons' expressions, ct::MLP<3, 4, 4, 1>::train_step for MLPStep. Same inputs and outputs.
+/// neurons' expressions (its span form: reading and writing the caller's buffers, as hand does),
+/// ct::MLP<3, 4, 4, 1>::train_step for MLPStep. Same inputs and outputs.
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <utility>
 
 #include <micrograd/ct.hpp>
@@ -22,10 +24,8 @@ inline void neuron_ct(const double* in, double* out) {
   constexpr auto w2 = ct::var<3>;
   constexpr auto b = ct::var<4>;
   constexpr auto o = ct::tanh(x1 * w1 + x2 * w2 + b);
-  const std::array<double, 5> at{in[0], in[1], in[2], in[3], in[4]};
-  const ct::Gradient<5> r = ct::value_and_grad(o, at);
-  out[0] = r.value;
-  for (std::size_t i = 0; i < 5; ++i) out[1 + i] = r.grad[i];
+  out[0] =
+      ct::value_and_grad(o, std::span<const double, 5>(in, 5), std::span<double, 5>(out + 1, 5));
 }
 
 /// tanh(b + w0*x0 + ... + w15*x15): x in slots 0..15, w in 16..31, b in 32.
@@ -36,11 +36,9 @@ inline constexpr auto neuron16_expression = [] {
 }();
 
 inline void neuron16_ct(const double* in, double* out) {
-  std::array<double, neuron16_inputs> at;
-  for (std::size_t i = 0; i < neuron16_inputs; ++i) at[i] = in[i];
-  const ct::Gradient<neuron16_inputs> r = ct::value_and_grad(neuron16_expression, at);
-  out[0] = r.value;
-  for (std::size_t i = 0; i < neuron16_inputs; ++i) out[1 + i] = r.grad[i];
+  out[0] = ct::value_and_grad(neuron16_expression,
+                              std::span<const double, neuron16_inputs>(in, neuron16_inputs),
+                              std::span<double, neuron16_inputs>(out + 1, neuron16_inputs));
 }
 
 struct MlpCt {

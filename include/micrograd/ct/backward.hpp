@@ -84,43 +84,47 @@ constexpr void deposit(double& adjoint, double contribution) noexcept {
 }
 
 /// Node `K` hands its adjoint to its children: the chain rule, one op.
-template <bool AllNodes, class E, std::size_t K, std::size_t M>
-constexpr void propagate(const E& e, const std::array<double, M>& v,
+template <bool AllNodes, class E, std::size_t K, std::size_t M, class At>
+constexpr void propagate(const E& e, const std::array<double, M>& values, const At& at,
                          std::array<double, M>& adj) noexcept {
   using G = graph<E>;
   using T = typename G::template node_type<K>;
   constexpr auto& edges = reverse_plan<E, AllNodes>::edges[K];
+  const auto v = [&](auto k) { return value_of<E, decltype(k)::value>(values, at); };
+  constexpr std::integral_constant<std::size_t, K> self{};
   if constexpr (arity<T> == 1) {
     if constexpr (edges[0].active) {
-      constexpr std::size_t c = edges[0].child;
+      constexpr std::integral_constant<std::size_t, edges[0].child> c{};
       // d out / d child = op'(child), times the adjoint of out
       if constexpr (std::is_empty_v<op_t<T>>) {
-        deposit<edges[0].first>(adj[c], op_t<T>{}.backward(v[c], v[K], adj[K]));
+        deposit<edges[0].first>(adj[c], op_t<T>{}.backward(v(c), v(self), adj[K]));
       } else {
-        deposit<edges[0].first>(adj[c], G::template object<K>(e).op.backward(v[c], v[K], adj[K]));
+        deposit<edges[0].first>(adj[c],
+                                G::template object<K>(e).op.backward(v(c), v(self), adj[K]));
       }
     }
   } else if constexpr (arity<T> == 2) {
-    constexpr std::size_t l = edges[0].child;
-    constexpr std::size_t r = edges[1].child;
+    constexpr std::integral_constant<std::size_t, edges[0].child> l{};
+    constexpr std::integral_constant<std::size_t, edges[1].child> r{};
     if constexpr (edges[0].active) {
-      deposit<edges[0].first>(adj[l], op_t<T>::backward_lhs(v[l], v[r], v[K], adj[K]));
+      deposit<edges[0].first>(adj[l], op_t<T>::backward_lhs(v(l), v(r), v(self), adj[K]));
     }
     if constexpr (edges[1].active) {
-      deposit<edges[1].first>(adj[r], op_t<T>::backward_rhs(v[l], v[r], v[K], adj[K]));
+      deposit<edges[1].first>(adj[r], op_t<T>::backward_rhs(v(l), v(r), v(self), adj[K]));
     }
   }
 }
 
 /// The adjoint of every node (of every node reading a slot unless `AllNodes`; the others stay
-/// 0), given the forward values `v` and the root's adjoint `seed`.
-template <bool AllNodes, class E>
-constexpr Values<E> adjoints(const E& e, const Values<E>& v, double seed) noexcept {
+/// 0), given the forward values `v`, the input slots `at` and the root's adjoint `seed`.
+template <bool AllNodes, class E, class At>
+constexpr Values<E> adjoints(const E& e, const Values<E>& v, const At& at, double seed) noexcept {
   constexpr std::size_t size = graph<E>::size;
   Values<E> adj{};
   adj[size - 1] = seed;
-  for_each_index([&](auto r) { propagate<AllNodes, E, size - 1 - decltype(r)::value>(e, v, adj); },
-                 std::make_index_sequence<size>{});
+  for_each_index(
+      [&](auto r) { propagate<AllNodes, E, size - 1 - decltype(r)::value>(e, v, at, adj); },
+      std::make_index_sequence<size>{});
   return adj;
 }
 
@@ -128,20 +132,50 @@ constexpr Values<E> adjoints(const E& e, const Values<E>& v, double seed) noexce
 
 namespace detail {
 
-/// ct::backward without the check of the array's size.
+/// slot_node<E, N>[I]: the index of node `var<I>` of `E`, or graph<E>::size if `E` does not read
+/// slot I (I < N).
 template <class E, std::size_t N>
-constexpr std::array<double, N> gradient(const E& e, const Values<E>& values,
-                                         double seed) noexcept {
+inline constexpr std::array<std::size_t, N> slot_node = [] {
   using G = graph<E>;
-  const Values<E> adj = adjoints<false>(e, values, seed);
-  std::array<double, N> grad{};
-  // each slot is one node (variables are pure), so its adjoint is assigned once
+  std::array<std::size_t, N> node{};
+  node.fill(G::size);
   for_each_index(
       [&](auto k) {
         using T = typename G::template node_type<decltype(k)::value>;
-        if constexpr (is_variable<T>::value) grad[T::slot] = adj[k];
+        if constexpr (is_variable<T>::value) {
+          if constexpr (T::slot < N) node[T::slot] = k;
+        }
       },
       std::make_index_sequence<G::size>{});
+  return node;
+}();
+
+/// Writes seed * d e / d var<I> into `grad[I]` for I = 0 .. N-1 (0 for the slots `e` does not
+/// read), given the forward values; `grad` is a std::array or std::span of N doubles. The
+/// writes go in slot order, so that the compiler sees consecutive stores (and vectorises them
+/// as it does a hand-written loop), whatever the order of the nodes.
+template <class E, std::size_t N, class At, class Grad>
+constexpr void write_gradient(const E& e, const Values<E>& values, const At& at, double seed,
+                              Grad& grad) noexcept {
+  const Values<E> adj = adjoints<false>(e, values, at, seed);
+  for_each_index(
+      [&](auto i) {
+        constexpr std::size_t k = slot_node<E, N>[decltype(i)::value];
+        if constexpr (k == graph<E>::size) {
+          grad[i] = 0.0;
+        } else {
+          grad[i] = adj[k];
+        }
+      },
+      std::make_index_sequence<N>{});
+}
+
+/// ct::backward without the check of the array's size.
+template <class E, std::size_t N, class At>
+constexpr std::array<double, N> gradient(const E& e, const Values<E>& values, const At& at,
+                                         double seed) noexcept {
+  std::array<double, N> grad;  // every element written by write_gradient
+  write_gradient<E, N>(e, values, at, seed, grad);
   return grad;
 }
 
@@ -150,11 +184,11 @@ constexpr std::array<double, N> gradient(const E& e, const Values<E>& values,
 /// The reverse pass: `grad[I]` = seed * d e / d var<I> at the point whose forward values are
 /// `values` (from `ct::forward(e, at)`); slots `e` does not read get 0.
 template <expression E, std::size_t N>
-constexpr std::array<double, N> backward(const E& e, const std::array<double, N>& /*at*/,
+constexpr std::array<double, N> backward(const E& e, const std::array<double, N>& at,
                                          const Values<E>& values, double seed = 1.0) noexcept {
   static_assert(N >= detail::required_size<E>,
                 "ct::backward: std::array too small: the expression uses slot I, needs N >= I+1");
-  return detail::gradient<E, N>(e, values, seed);
+  return detail::gradient<E, N>(e, values, at, seed);
 }
 
 }  // namespace micrograd::ct

@@ -63,7 +63,7 @@ std::string to_dot(const E& e, const std::array<double, N>& at) {
   static_assert(N >= detail::required_size<E>,
                 "ct::to_dot: std::array too small: the expression uses slot I, needs N >= I+1");
   const Values<E> values = detail::forward_values(e, at);
-  const Values<E> grads = detail::adjoints<true>(e, values, 1.0);
+  const Values<E> grads = detail::adjoints<true>(e, values, at, 1.0);
   std::ostringstream out;
   out << "digraph G {\n  rankdir=LR;\n";
   detail::for_each_index(

@@ -25,9 +25,8 @@ using Values = std::array<double, node_count<E>>;
 namespace detail {
 
 /// The value of node `K` of `E` given the values of the nodes before it.
-template <class E, std::size_t K, std::size_t N, std::size_t M>
-constexpr double node_value(const E& e, const std::array<double, N>& at,
-                            const std::array<double, M>& v) noexcept {
+template <class E, std::size_t K, class At, std::size_t M>
+constexpr double node_value(const E& e, const At& at, const std::array<double, M>& v) noexcept {
   using G = graph<E>;
   using T = typename G::template node_type<K>;
   if constexpr (arity<T> == 0) {
@@ -52,9 +51,10 @@ constexpr double node_value(const E& e, const std::array<double, N>& at,
 
 namespace detail {
 
-/// ct::forward without the check of the array's size.
-template <class E, std::size_t N>
-constexpr Values<E> forward_values(const E& e, const std::array<double, N>& at) noexcept {
+/// ct::forward without the check of the array's size. `at`: a std::array or std::span of the
+/// input slots.
+template <class E, class At>
+constexpr Values<E> forward_values(const E& e, const At& at) noexcept {
   Values<E> v{};
   for_each_index([&](auto k) { v[k] = node_value<E, decltype(k)::value>(e, at, v); },
                  std::make_index_sequence<graph<E>::size>{});
@@ -65,14 +65,26 @@ constexpr Values<E> forward_values(const E& e, const std::array<double, N>& at) 
 /// neurons' outputs between its forward and reverse passes): every other node is recomputed,
 /// which costs nothing once inlined, as the reverse pass reads only the values it needs (the
 /// leaves and e.g. tanh's output) and the optimiser drops the rest.
-template <class E, std::size_t N>
-constexpr Values<E> forward_values_given_root(const E& e, const std::array<double, N>& at,
-                                              double root) noexcept {
+template <class E, class At>
+constexpr Values<E> forward_values_given_root(const E& e, const At& at, double root) noexcept {
   Values<E> v{};
   for_each_index([&](auto k) { v[k] = node_value<E, decltype(k)::value>(e, at, v); },
                  std::make_index_sequence<graph<E>::size - 1>{});
   v[graph<E>::size - 1] = root;
   return v;
+}
+
+/// The value of node `K` for the reverse pass: an input slot's is read from `at` again rather
+/// than from the forward values, so that, as in code written by hand, the inputs need not be
+/// kept in registers (or spilled) across calls such as tanh between the two passes.
+template <class E, std::size_t K, std::size_t M, class At>
+constexpr double value_of(const std::array<double, M>& values, const At& at) noexcept {
+  using T = typename graph<E>::template node_type<K>;
+  if constexpr (is_variable<T>::value) {
+    return at[T::slot];
+  } else {
+    return values[K];
+  }
 }
 
 }  // namespace detail

@@ -1,8 +1,12 @@
 #pragma once
 /// \file
-/// `ct::Neuron<N>`: a neuron of N inputs whose forward and reverse passes are those of the
-/// compile-time expression `act(b + w_0*x_0 + ... + w_{N-1}*x_{N-1})` (summed from the bias, in
-/// order, as Python's `sum((wi*xi for ...), b)`), so it gives the dynamic engine's numbers.
+/// `ct::Neuron<N>`: a neuron of N inputs, `act(b + w_0*x_0 + ... + w_{N-1}*x_{N-1})` (summed from
+/// the bias, in order, as Python's `sum((wi*xi for ...), b)`), so it gives the dynamic engine's
+/// numbers. The weighted sum is a compile-time expression: its forward and reverse passes are
+/// the engine's. The activation is a run-time choice (`Activation`), so it is one branch on a
+/// scalar between the two: the sum's reverse pass is generated once per neuron type, not once
+/// per activation (three copies of every neuron made the 16-input layers of the moons model
+/// take half a minute to compile).
 
 #include <array>
 #include <cstddef>
@@ -20,15 +24,6 @@ namespace micrograd::ct {
 
 namespace detail {
 
-/// The identity, the neuron's `Activation::linear`, as an op functor (so that the three
-/// activations give expressions of the same shape and the same forward values' layout).
-struct identity_op {
-  static constexpr std::string_view symbol = "linear";
-  static constexpr double value(double x) noexcept { return x; }
-  // d x / d x = 1
-  static constexpr double backward(double, double, double g) noexcept { return g; }
-};
-
 /// `b + w_0*x_0 + ... + w_{N-1}*x_{N-1}` over slots x: 0..N-1, w: N..2N-1, b: 2N; a left fold,
 /// so the type is N levels deep but is built without recursion.
 template <std::size_t N>
@@ -39,9 +34,9 @@ constexpr auto weighted_sum() noexcept {
   (std::make_index_sequence<N>{});
 }
 
-/// The expression of a neuron of N inputs with activation op `Act`.
-template <std::size_t N, class Act>
-using neuron_expression = unary<Act, decltype(weighted_sum<N>())>;
+/// The type of weighted_sum<N>().
+template <std::size_t N>
+using weighted_sum_expression = decltype(weighted_sum<N>());
 
 }  // namespace detail
 
@@ -58,22 +53,29 @@ struct Neuron {
   std::array<double, N> w_grad{};  ///< d loss / d w, accumulated by backward
   double b_grad = 0.0;             ///< d loss / d b, accumulated by backward
 
-  /// The output for input `x`: the compile-time forward pass of the neuron's expression.
+  /// The output for input `x`: the compile-time forward pass of the weighted sum, then the
+  /// activation.
   MICROGRAD_CT_INLINE constexpr double operator()(const std::array<double, N>& x) const noexcept {
-    if (activation == Activation::tanh) return output<ops::tanh_op>(x);
-    if (activation == Activation::relu) return output<ops::relu_op>(x);
-    return output<detail::identity_op>(x);
+    return activate(ct::eval(Sum{}, slots(x)));
   }
 
   /// Adds `dy * d out / d w`, `dy * d out / d b` to the gradients and returns `dy * d out / d x`,
-  /// given input `x` and the output `out` it gave: the compile-time reverse pass of the
-  /// neuron's expression (its other forward values are recomputed, and dropped by the optimiser
-  /// where the reverse pass does not read them).
+  /// given input `x` and the output `out` it gave: the activation's derivative, then the
+  /// compile-time reverse pass of the weighted sum (whose forward values are recomputed, and
+  /// dropped by the optimiser, as the reverse pass of a sum of products reads only the inputs).
   MICROGRAD_CT_INLINE constexpr std::array<double, N> backward(const std::array<double, N>& x,
                                                                double out, double dy) noexcept {
-    if (activation == Activation::tanh) return backward_as<ops::tanh_op>(x, out, dy);
-    if (activation == Activation::relu) return backward_as<ops::relu_op>(x, out, dy);
-    return backward_as<detail::identity_op>(x, out, dy);
+    const auto at = slots(x);
+    const Values<Sum> values = detail::forward_values(Sum{}, at);
+    const double dsum = activation_backward(values.back(), out, dy);
+    const std::array<double, 2 * N + 1> g =
+        detail::gradient<Sum, 2 * N + 1>(Sum{}, values, at, dsum);
+    return [&]<std::size_t... i>(std::index_sequence<i...>) MICROGRAD_CT_INLINE_LAMBDA {
+      ((w_grad[i] += g[N + i]), ...);
+      b_grad += g[2 * N];
+      return std::array<double, N>{g[i]...};
+    }
+    (std::make_index_sequence<N>{});
   }
 
   /// backward after a forward pass of `x`.
@@ -103,30 +105,39 @@ struct Neuron {
   /// The expression's input slots: x, w, b (unrolled: constant indices, kept in registers).
   MICROGRAD_CT_INLINE constexpr std::array<double, 2 * N + 1> slots(
       const std::array<double, N>& x) const noexcept {
-    return [&]<std::size_t... i>(std::index_sequence<i...>) {
+    return [&]<std::size_t... i>(std::index_sequence<i...>) MICROGRAD_CT_INLINE_LAMBDA {
       return std::array<double, 2 * N + 1>{x[i]..., w[i]..., b};
     }
     (std::make_index_sequence<N>{});
   }
 
-  template <class Act>
-  MICROGRAD_CT_INLINE constexpr double output(const std::array<double, N>& x) const noexcept {
-    return ct::eval(detail::neuron_expression<N, Act>{}, slots(x));
+  using Sum = detail::weighted_sum_expression<N>;
+
+  /// The activation of the sum `s`, each op's value from ops.hpp.
+  MICROGRAD_CT_INLINE constexpr double activate(double s) const noexcept {
+    switch (activation) {
+      case Activation::tanh:
+        return ops::tanh_op::value(s);
+      case Activation::relu:
+        return ops::relu_op::value(s);
+      case Activation::linear:
+        break;
+    }
+    return s;
   }
 
-  template <class Act>
-  MICROGRAD_CT_INLINE constexpr std::array<double, N> backward_as(const std::array<double, N>& x,
-                                                                  double out, double dy) noexcept {
-    using E = detail::neuron_expression<N, Act>;
-    const auto at = slots(x);
-    const std::array<double, 2 * N + 1> g =
-        detail::gradient<E, 2 * N + 1>(E{}, detail::forward_values_given_root(E{}, at, out), dy);
-    return [&]<std::size_t... i>(std::index_sequence<i...>) {
-      ((w_grad[i] += g[N + i]), ...);
-      b_grad += g[2 * N];
-      return std::array<double, N>{g[i]...};
+  /// d loss / d sum given the sum `s`, the output `out` and `dy` = d loss / d out.
+  MICROGRAD_CT_INLINE constexpr double activation_backward(double s, double out,
+                                                           double dy) const noexcept {
+    switch (activation) {
+      case Activation::tanh:
+        return ops::tanh_op::backward(s, out, dy);
+      case Activation::relu:
+        return ops::relu_op::backward(s, out, dy);
+      case Activation::linear:
+        break;
     }
-    (std::make_index_sequence<N>{});
+    return dy;  // d s / d s = 1
   }
 };
 

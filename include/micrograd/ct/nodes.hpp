@@ -11,10 +11,16 @@
 
 /// Forces inlining of the networks' per-neuron steps, so that the whole training step becomes
 /// one function the optimiser sees through (dead tape entries and copies then disappear).
+/// MICROGRAD_CT_INLINE_LAMBDA goes after a lambda's parameter list: left to its heuristics, g++
+/// -O2 keeps a neuron's unrolled lambdas out of line in a large translation unit, and a call per
+/// neuron costs a training step 10%. (Forcing the passes' own per-node steps inline as well
+/// made a 16-input MLP take a minute to compile: they are left to the optimiser.)
 #if defined(__GNUC__) || defined(__clang__)
 #define MICROGRAD_CT_INLINE [[gnu::always_inline]]
+#define MICROGRAD_CT_INLINE_LAMBDA __attribute__((always_inline))
 #else
 #define MICROGRAD_CT_INLINE
+#define MICROGRAD_CT_INLINE_LAMBDA
 #endif
 
 namespace micrograd::ct {
