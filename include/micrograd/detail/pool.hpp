@@ -172,8 +172,9 @@ inline ChunkHeader* new_chunk() {
   new (&c->remote) std::atomic<Node*>(nullptr);
   c->index = 0;
   for (std::size_t i = header_slots; i < slots_per_chunk; ++i) {  // free nodes: no label,
-    slot(c, i)->label = nullptr;                                  // nothing pending
-    slot(c, i)->pending = 0;
+    slot(c, i)->label = nullptr;                                  // nothing pending,
+    slot(c, i)->pending = 0;                                      // no mark
+    slot(c, i)->mark = 0;
   }
   for (std::size_t w = 0; w < words_per_chunk; ++w) {
     const std::size_t first = w * 64;
@@ -226,7 +227,7 @@ inline ChunkHeader* new_chunk() {
 }
 
 /// A node from this thread's pool: the most recently cached one, else the lowest free slot at
-/// or after the cursor. `label` is null and `pending` 0, the other fields are garbage.
+/// or after the cursor. `label` is null, `pending` and `mark` 0, the other fields are garbage.
 inline Node* allocate_node() {
   ThreadPool& p = pool;
   if (Node* const n = p.cache; n != nullptr) [[likely]] {
@@ -268,7 +269,8 @@ inline void return_node(ThreadPool& p, Node* n) noexcept {
                                             std::memory_order_relaxed));
 }
 
-/// Frees a node (its label already freed and null, pending 0): into the cache while it has room.
+/// Frees a node (its label already freed and null, pending and mark 0): into the cache while it has
+/// room.
 inline void free_node(Node* n) noexcept {
   ThreadPool& p = pool;
   if (p.cached < cache_limit) [[likely]] {
