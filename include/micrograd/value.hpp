@@ -6,6 +6,7 @@
 /// like a Python reference. Every operation makes a new node that owns its inputs;
 /// `backward()` applies the chain rule from a node to everything it was computed from.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -44,53 +45,68 @@ inline Node* make_pow(Node* x, double exponent) {
   return n;
 }
 
+/// Labelled nodes alive, over all threads: while there are none, destroy() skips looking for
+/// labels to free. (Written only when a label is set or freed.)
+inline std::atomic<std::size_t> labelled_nodes{0};
+
+/// Frees a node's label, if any.
+inline void free_label(Node* n) noexcept {
+  if (n->label != nullptr) {
+    delete[] n->label;
+    n->label = nullptr;
+    labelled_nodes.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
 /// Free `n` and every input whose last reference it held. Iterative, in constant stack space
-/// for a graph of any depth: it follows one dying input directly and keeps the others on a stack
-/// linked through the nodes' own `link` fields. Freed nodes go onto this thread's cache, kept
-/// in registers for the whole walk.
-[[gnu::noinline]] inline void destroy(Node* n) noexcept {
+/// for a graph of any depth: it goes on with a dying first input directly and keeps a dying
+/// second input on a stack linked through the nodes' own `link` fields. Freed nodes go onto
+/// this thread's cache, kept in registers for the whole walk.
+template <bool Labels>
+inline void destroy_nodes(Node* n) noexcept {
   ThreadPool& p = pool;
   Node* cache = p.cache;
-  std::uint32_t cached = p.cached;
-  Node* stack = nullptr;  // dying inputs still to visit
+  std::uint32_t room = cache_limit - p.cached;  // cache_limit >= p.cached
+  Node* stack = nullptr;                        // dying second inputs still to free
   Node* cur = n;
   for (;;) {
-    Node* next = nullptr;
     const OpCode op = cur->op;
-    if (op != OpCode::leaf) {
-      if (op >= OpCode::add) {
-        Node* const r = cur->rhs;
-        if ((r->counts -= Node::parent_ref) == 0) next = r;
-      }
-      Node* const l = cur->lhs;
-      if ((l->counts -= Node::parent_ref) == 0) {
-        if (next != nullptr) {
-          next->link = stack;
-          stack = next;
-        }
-        next = l;
-      }
-    }
-    if (cur->label != nullptr) [[unlikely]] {
-      delete[] cur->label;
-      cur->label = nullptr;
-    }
-    if (cached < cache_limit) [[likely]] {
+    Node* const l = cur->lhs;  // (`lhs` links the cache)
+    if constexpr (Labels) free_label(cur);
+    if (room != 0) [[likely]] {
       cur->lhs = cache;
       cache = cur;
-      ++cached;
+      --room;
     } else {
       return_node(p, cur);
     }
-    if (next == nullptr) {
-      if (stack == nullptr) break;
-      next = stack;
-      stack = next->link;
+    if (op != OpCode::leaf) {
+      if (op >= OpCode::add) {
+        Node* const r = cur->rhs;
+        if ((r->counts -= Node::parent_ref) == 0) {
+          r->link = stack;
+          stack = r;
+        }
+      }
+      if ((l->counts -= Node::parent_ref) == 0) {
+        cur = l;
+        continue;
+      }
     }
-    cur = next;
+    if (stack == nullptr) break;
+    cur = stack;
+    stack = cur->link;
   }
   p.cache = cache;
-  p.cached = cached;
+  p.cached = cache_limit - room;
+}
+
+[[gnu::noinline]] inline void destroy(Node* n) noexcept {
+  if (labelled_nodes.load(std::memory_order_relaxed) == 0) {
+    destroy_nodes<false>(n);
+  } else {
+    destroy_nodes<true>(n);
+  }
 }
 
 /// Drops a handle's reference.
@@ -372,6 +388,11 @@ class Value {
       std::memcpy(copy, label.data(), label.size());
       copy[label.size()] = '\0';
     }
+    if (node_->label == nullptr) {
+      if (copy != nullptr) detail::labelled_nodes.fetch_add(1, std::memory_order_relaxed);
+    } else if (copy == nullptr) {
+      detail::labelled_nodes.fetch_sub(1, std::memory_order_relaxed);
+    }
     delete[] node_->label;
     node_->label = copy;
     return *this;
@@ -469,21 +490,43 @@ struct ValueAccess {
   static Value adopt(Node* n) noexcept { return Value(n, Value::adopt); }
 };
 
+inline Node* node_of(const Value& v) noexcept { return ValueAccess::node(v); }
+inline Node* node_of(Node* n) noexcept { return n; }
+
 /// `b + w[0]*x[0] + ... + w[n-1]*x[n-1]`, summed in that order (Python's `sum(..., b)`), as
-/// the same nodes `b + w*x` would make, without a handle per intermediate node.
-inline Value affine(const Value& b, const Value* w, const Value* x, std::size_t n) {
+/// the same nodes `b + w*x` would make, without a handle per intermediate node: returns the
+/// last sum with one reference, the caller's. `x` holds Values or Node pointers.
+template <class X>
+inline Node* affine_node(const Value& b, const Value* w, const X* x, std::size_t n) {
   Node* acc = ValueAccess::node(b);
   acc->counts += Node::handle_ref;  // ours
   for (std::size_t i = 0; i < n; ++i) {
     Node* const wn = ValueAccess::node(w[i]);
-    Node* const xn = ValueAccess::node(x[i]);
-    Node* const m = make_node(OpCode::mul, ops::mul_op::value(wn->data, xn->data), wn, xn);
-    Node* const a = make_node(OpCode::add, ops::add_op::value(acc->data, m->data), acc, m);
-    m->counts -= Node::handle_ref;    // now held by `a` only
-    acc->counts -= Node::handle_ref;  // likewise (never the last reference: `a` holds one)
+    Node* const xn = node_of(x[i]);
+    Node* const m = allocate_node();
+    m->data = ops::mul_op::value(wn->data, xn->data);
+    m->grad = 0.0;
+    m->lhs = wn;
+    m->rhs = xn;
+    m->counts = Node::parent_ref;  // held by the sum below only
+    m->op = OpCode::mul;
+    wn->counts += Node::parent_ref;
+    xn->counts += Node::parent_ref;
+    Node* const a = allocate_node();
+    a->data = ops::add_op::value(acc->data, m->data);
+    a->grad = 0.0;
+    a->lhs = acc;
+    a->rhs = m;
+    a->counts = Node::handle_ref;  // ours, in place of acc's
+    a->op = OpCode::add;
+    acc->counts += Node::parent_ref - Node::handle_ref;  // now held by `a`
     acc = a;
   }
-  return ValueAccess::adopt(acc);
+  return acc;
+}
+
+inline Value affine(const Value& b, const Value* w, const Value* x, std::size_t n) {
+  return ValueAccess::adopt(affine_node(b, w, x, n));
 }
 
 }  // namespace detail
