@@ -24,7 +24,7 @@ namespace detail {
 
 /// A new node with one reference (the caller's, counted as a handle's), taking a parent's
 /// reference on each input. (`label`, `pending` and `mark` come from the pool as null and 0.)
-inline Node* make_node(OpCode op, double data, Node* lhs, Node* rhs) {
+[[gnu::always_inline]] inline Node* make_node(OpCode op, double data, Node* lhs, Node* rhs) {
   Node* n = allocate_node();
   n->data = data;
   n->grad = 0.0;
@@ -110,7 +110,7 @@ inline void destroy_nodes(Node* n) noexcept {
 }
 
 /// Drops a handle's reference.
-inline void release(Node* n) noexcept {
+[[gnu::always_inline]] inline void release(Node* n) noexcept {
   if ((n->counts -= Node::handle_ref) == 0) {
     if (n->is_leaf() && n->label == nullptr) {
       free_node(n);  // the common case of a dying number: no call
@@ -367,7 +367,7 @@ class Value {
     node_ = n;
     return *this;
   }
-  ~Value() { detail::release(node_); }
+  [[gnu::always_inline]] ~Value() { detail::release(node_); }
 
   /// The number this node holds (writable on a non-const handle: `p.data() += -lr * p.grad()`).
   [[nodiscard]] double& data() noexcept { return node_->data; }
