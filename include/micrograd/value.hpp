@@ -70,8 +70,10 @@ inline void destroy_nodes(Node* n) noexcept {
   Node* stack = nullptr;                        // dying second inputs still to free
   Node* cur = n;
   for (;;) {
+    // Read everything first: once freed, the node may be another thread's again.
     const OpCode op = cur->op;
-    Node* const l = cur->lhs;  // (`lhs` links the cache)
+    Node* const l = cur->lhs;
+    Node* const r = op >= OpCode::add ? cur->rhs : nullptr;
     if constexpr (Labels) free_label(cur);
     if (room != 0) [[likely]] {
       cur->lhs = cache;
@@ -82,7 +84,6 @@ inline void destroy_nodes(Node* n) noexcept {
     }
     if (op != OpCode::leaf) {
       if (op >= OpCode::add) {
-        Node* const r = cur->rhs;
         if ((r->counts -= Node::parent_ref) == 0) {
           r->link = stack;
           stack = r;
