@@ -67,26 +67,33 @@ inline void destroy_nodes(Node* n) noexcept {
   ThreadPool& p = pool;
   Node* cache = p.cache;
   std::uint32_t room = cache_limit - p.cached;  // cache_limit >= p.cached
-  Node* stack = nullptr;                        // dying second inputs still to free
+  auto free_one = [&](Node* m) {
+    if constexpr (Labels) free_label(m);
+    if (room != 0) [[likely]] {
+      m->lhs = cache;
+      cache = m;
+      --room;
+    } else {
+      return_node(p, m);
+    }
+  };
+  Node* stack = nullptr;  // dying interior second inputs still to free
   Node* cur = n;
   for (;;) {
     // Read everything first: once freed, the node may be another thread's again.
     const OpCode op = cur->op;
     Node* const l = cur->lhs;
     Node* const r = op >= OpCode::add ? cur->rhs : nullptr;
-    if constexpr (Labels) free_label(cur);
-    if (room != 0) [[likely]] {
-      cur->lhs = cache;
-      cache = cur;
-      --room;
-    } else {
-      return_node(p, cur);
-    }
+    free_one(cur);
     if (op != OpCode::leaf) {
       if (op >= OpCode::add) {
         if ((r->counts -= Node::parent_ref) == 0) {
-          r->link = stack;
-          stack = r;
+          if (r->is_leaf()) {
+            free_one(r);  // at once: a deep chain must not stack all its numbers
+          } else {
+            r->link = stack;
+            stack = r;
+          }
         }
       }
       if ((l->counts -= Node::parent_ref) == 0) {
