@@ -2,12 +2,14 @@
 /// \file
 /// Neuron, Layer and MLP on micrograd::Value (the `nn.py` of this project).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "micrograd/activation.hpp"
@@ -23,21 +25,72 @@ namespace detail {
                               std::to_string(expected) + " inputs, got " + std::to_string(got));
 }
 
-inline Value activate(const Value& act, Activation a) {
-  switch (a) {
-    case Activation::tanh:
-      return act.tanh();
-    case Activation::relu:
-      return act.relu();
-    case Activation::linear:
-      return act;
-  }
-  throw std::invalid_argument("micrograd: unknown Activation");
-}
-
 /// Leaves for numeric inputs: one per input, shared by every neuron that reads it.
 inline std::vector<Value> leaves(std::span<const double> x) {
   return std::vector<Value>(x.begin(), x.end());
+}
+
+/// `a(act)`, taking over the caller's reference to `act`; the result has one, the caller's.
+inline Node* activate_node(Node* act, Activation a) {
+  OpCode op = OpCode::tanh;
+  double out = 0.0;
+  switch (a) {
+    case Activation::tanh:
+      out = ops::tanh_op::value(act->data);
+      break;
+    case Activation::relu:
+      op = OpCode::relu;
+      out = ops::relu_op::value(act->data);
+      break;
+    case Activation::linear:
+      return act;
+    default:
+      release(act);
+      throw std::invalid_argument("micrograd: unknown Activation");
+  }
+  Node* const n = make_node(op, out, act, nullptr);
+  act->counts -= Node::handle_ref;  // now held by `n` only
+  return n;
+}
+
+/// References to the nodes of one layer inside a forward pass (its inputs or its outputs),
+/// released with it unless handed over to Values; room for 16 without the heap.
+class NodeRefs {
+ public:
+  explicit NodeRefs(std::size_t capacity)
+      : data_(capacity <= inline_capacity ? inline_ : new Node*[capacity]) {}
+  NodeRefs(const NodeRefs&) = delete;
+  NodeRefs& operator=(const NodeRefs&) = delete;
+  ~NodeRefs() {
+    clear();
+    if (data_ != inline_) delete[] data_;
+  }
+  /// Takes over a reference (capacity permitting: the caller sized it).
+  void push(Node* n) noexcept { data_[size_++] = n; }
+  [[nodiscard]] Node* const* begin() const noexcept { return data_; }
+  void clear() noexcept {
+    for (std::size_t i = 0; i < size_; ++i) release(data_[i]);
+    size_ = 0;
+  }
+  /// Hands every reference over to a Value.
+  [[nodiscard]] std::vector<Value> take() {
+    std::vector<Value> out;
+    out.reserve(size_);
+    for (std::size_t i = 0; i < size_; ++i) out.push_back(ValueAccess::adopt(data_[i]));
+    size_ = 0;
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t inline_capacity = 16;
+  Node* inline_[inline_capacity];
+  Node** data_;
+  std::size_t size_ = 0;
+};
+
+/// Leaves for numeric inputs, as references in `out`.
+inline void leaf_nodes(std::span<const double> x, NodeRefs& out) {
+  for (const double d : x) out.push(make_leaf(d));
 }
 
 }  // namespace detail
@@ -72,12 +125,13 @@ class Neuron {
   /// The neuron's output for `x.size() == nin()` inputs.
   [[nodiscard]] Value operator()(std::span<const Value> x) const {
     if (x.size() != w_.size()) detail::throw_input_size("Neuron", w_.size(), x.size());
-    // act = b + w_0*x_0 + ... in Python's order; the same nodes as the loop
-    // `act = act + w[i] * x[i]` makes, built without a handle per intermediate.
-    return detail::activate(detail::affine(b_, w_.data(), x.data(), w_.size()), activation_);
+    return detail::ValueAccess::adopt(node(x.data()));
   }
   [[nodiscard]] Value operator()(std::span<const double> x) const {
-    return (*this)(detail::leaves(x));
+    if (x.size() != w_.size()) detail::throw_input_size("Neuron", w_.size(), x.size());
+    detail::NodeRefs in(x.size());
+    detail::leaf_nodes(x, in);
+    return detail::ValueAccess::adopt(node(in.begin()));
   }
   [[nodiscard]] Value operator()(const std::vector<Value>& x) const {
     return (*this)(std::span<const Value>(x));
@@ -108,6 +162,14 @@ class Neuron {
   friend class Layer;
   Neuron(std::vector<Value> w, Value b, Activation activation)
       : w_(std::move(w)), b_(std::move(b)), activation_(activation) {}
+
+  /// act = b + w_0*x_0 + ... in Python's order: the same nodes as the loop
+  /// `act = act + w[i] * x[i]` makes, then the activation, built without a handle per
+  /// intermediate. `x` (nin() Values or nodes) is not checked; the result has one reference.
+  template <class X>
+  [[nodiscard]] detail::Node* node(const X* x) const {
+    return detail::activate_node(detail::affine_node(b_, w_.data(), x, w_.size()), activation_);
+  }
 
   std::vector<Value> w_;
   Value b_;
@@ -141,14 +203,17 @@ class Layer {
 
   [[nodiscard]] std::vector<Value> operator()(std::span<const Value> x) const {
     if (x.size() != nin()) detail::throw_input_size("Layer", nin(), x.size());
-    std::vector<Value> out;
-    out.reserve(neurons_.size());
-    for (const Neuron& n : neurons_) out.push_back(n(x));
-    return out;
+    detail::NodeRefs out(nout());
+    forward(x.data(), out);
+    return out.take();
   }
   [[nodiscard]] std::vector<Value> operator()(std::span<const double> x) const {
     if (x.size() != nin()) detail::throw_input_size("Layer", nin(), x.size());
-    return (*this)(detail::leaves(x));
+    detail::NodeRefs in(x.size());
+    detail::leaf_nodes(x, in);
+    detail::NodeRefs out(nout());
+    forward(in.begin(), out);
+    return out.take();
   }
   [[nodiscard]] std::vector<Value> operator()(const std::vector<Value>& x) const {
     return (*this)(std::span<const Value>(x));
@@ -177,6 +242,13 @@ class Layer {
   [[nodiscard]] const std::vector<Neuron>& neurons() const noexcept { return neurons_; }
 
  private:
+  friend class MLP;
+  /// The neurons' outputs for nin() inputs (Values or nodes, not checked), into `out`.
+  template <class X>
+  void forward(const X* x, detail::NodeRefs& out) const {
+    for (const Neuron& n : neurons_) out.push(n.node(x));
+  }
+
   static std::vector<double> check(std::size_t nin, std::size_t nout, std::vector<double> p) {
     if (nin == 0 || nout == 0) {
       throw std::invalid_argument("micrograd::Layer: nin and nout must be at least 1, got nin " +
@@ -211,13 +283,13 @@ class MLP {
 
   [[nodiscard]] std::vector<Value> operator()(std::span<const Value> x) const {
     if (x.size() != nin()) detail::throw_input_size("MLP", nin(), x.size());
-    std::vector<Value> out = layers_.front()(x);
-    for (std::size_t i = 1; i < layers_.size(); ++i) out = layers_[i](out);
-    return out;
+    return forward(x.data());
   }
   [[nodiscard]] std::vector<Value> operator()(std::span<const double> x) const {
     if (x.size() != nin()) detail::throw_input_size("MLP", nin(), x.size());
-    return (*this)(detail::leaves(x));
+    detail::NodeRefs in(x.size());
+    detail::leaf_nodes(x, in);
+    return forward(in.begin());
   }
   [[nodiscard]] std::vector<Value> operator()(const std::vector<Value>& x) const {
     return (*this)(std::span<const Value>(x));
@@ -249,6 +321,21 @@ class MLP {
   [[nodiscard]] const std::vector<Layer>& layers() const noexcept { return layers_; }
 
  private:
+  /// Layer by layer, keeping only the nodes between two layers (no vector per layer).
+  template <class X>
+  [[nodiscard]] std::vector<Value> forward(const X* x) const {
+    detail::NodeRefs a(width_), b(width_);
+    detail::NodeRefs* in = &a;
+    detail::NodeRefs* out = &b;
+    layers_.front().forward(x, *in);
+    for (std::size_t i = 1; i < layers_.size(); ++i) {
+      out->clear();
+      layers_[i].forward(in->begin(), *out);
+      std::swap(in, out);
+    }
+    return in->take();
+  }
+
   MLP(std::size_t nin, std::vector<std::size_t> nouts, Activation hidden, Activation output,
       std::uint64_t seed, bool zero_bias) {
     check(nin, nouts);
@@ -287,10 +374,12 @@ class MLP {
       offset += n;
     }
     num_parameters_ = count;
+    width_ = *std::max_element(nouts.begin(), nouts.end());
   }
 
   std::vector<Layer> layers_;
   std::size_t num_parameters_ = 0;
+  std::size_t width_ = 0;  ///< the widest layer
 };
 
 }  // namespace micrograd

@@ -6,6 +6,7 @@
 /// like a Python reference. Every operation makes a new node that owns its inputs;
 /// `backward()` applies the chain rule from a node to everything it was computed from.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -21,18 +22,18 @@ namespace micrograd {
 
 namespace detail {
 
-/// A new node with one reference (the caller's), taking a reference on each input.
-/// (`label` and `pending` come from the pool as null and 0.)
-inline Node* make_node(OpCode op, double data, Node* lhs, Node* rhs) {
+/// A new node with one reference (the caller's, counted as a handle's), taking a parent's
+/// reference on each input. (`label`, `pending` and `mark` come from the pool as null and 0.)
+[[gnu::always_inline]] inline Node* make_node(OpCode op, double data, Node* lhs, Node* rhs) {
   Node* n = allocate_node();
   n->data = data;
   n->grad = 0.0;
   n->lhs = lhs;
   n->rhs = rhs;
-  n->refs = 1;
+  n->counts = Node::handle_ref;
   n->op = op;
-  if (lhs != nullptr) ++lhs->refs;
-  if (rhs != nullptr) ++rhs->refs;
+  if (lhs != nullptr) lhs->counts += Node::parent_ref;
+  if (rhs != nullptr) rhs->counts += Node::parent_ref;
   return n;
 }
 
@@ -44,38 +45,81 @@ inline Node* make_pow(Node* x, double exponent) {
   return n;
 }
 
-/// Free `n` and every input whose last reference it held. Iterative (the nodes' own `link`
-/// fields form the work stack), so a graph of any depth is destroyed in constant stack space.
-[[gnu::noinline]] inline void destroy(Node* n) noexcept {
-  n->link = nullptr;
-  Node* top = n;
-  while (top != nullptr) {
-    Node* const cur = top;
-    top = cur->link;
-    if (!cur->is_leaf()) {
-      Node* const l = cur->lhs;
-      if (--l->refs == 0) {
-        l->link = top;
-        top = l;
-      }
-      if (cur->is_binary()) {
-        Node* const r = cur->rhs;
-        if (--r->refs == 0) {
-          r->link = top;
-          top = r;
-        }
-      }
-    }
-    if (cur->label != nullptr) [[unlikely]] {
-      delete[] cur->label;
-      cur->label = nullptr;
-    }
-    free_node(cur);
+/// Labelled nodes alive, over all threads: while there are none, destroy() skips looking for
+/// labels to free. (Written only when a label is set or freed.)
+inline std::atomic<std::size_t> labelled_nodes{0};
+
+/// Frees a node's label, if any.
+inline void free_label(Node* n) noexcept {
+  if (n->label != nullptr) {
+    delete[] n->label;
+    n->label = nullptr;
+    labelled_nodes.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
-inline void release(Node* n) noexcept {
-  if (--n->refs == 0) {
+/// Free `n` and every input whose last reference it held. Iterative, in constant stack space
+/// for a graph of any depth: it goes on with a dying first input directly and keeps a dying
+/// second input on a stack linked through the nodes' own `link` fields. Freed nodes go onto
+/// this thread's cache, kept in registers for the whole walk.
+template <bool Labels>
+inline void destroy_nodes(Node* n) noexcept {
+  ThreadPool& p = pool;
+  Node* cache = p.cache;
+  std::uint32_t room = cache_limit - p.cached;  // cache_limit >= p.cached
+  auto free_one = [&](Node* m) {
+    if constexpr (Labels) free_label(m);
+    if (room != 0) [[likely]] {
+      m->lhs = cache;
+      cache = m;
+      --room;
+    } else {
+      return_node(p, m);
+    }
+  };
+  Node* stack = nullptr;  // dying interior second inputs still to free
+  Node* cur = n;
+  for (;;) {
+    // Read everything first: once freed, the node may be another thread's again.
+    const OpCode op = cur->op;
+    Node* const l = cur->lhs;
+    Node* const r = op >= OpCode::add ? cur->rhs : nullptr;
+    free_one(cur);
+    if (op != OpCode::leaf) {
+      if (op >= OpCode::add) {
+        if ((r->counts -= Node::parent_ref) == 0) {
+          if (r->is_leaf()) {
+            free_one(r);  // at once: a deep chain must not stack all its numbers
+          } else {
+            r->link = stack;
+            stack = r;
+          }
+        }
+      }
+      if ((l->counts -= Node::parent_ref) == 0) {
+        cur = l;
+        continue;
+      }
+    }
+    if (stack == nullptr) break;
+    cur = stack;
+    stack = cur->link;
+  }
+  p.cache = cache;
+  p.cached = cache_limit - room;
+}
+
+[[gnu::noinline]] inline void destroy(Node* n) noexcept {
+  if (labelled_nodes.load(std::memory_order_relaxed) == 0) {
+    destroy_nodes<false>(n);
+  } else {
+    destroy_nodes<true>(n);
+  }
+}
+
+/// Drops a handle's reference.
+[[gnu::always_inline]] inline void release(Node* n) noexcept {
+  if ((n->counts -= Node::handle_ref) == 0) {
     if (n->is_leaf() && n->label == nullptr) {
       free_node(n);  // the common case of a dying number: no call
     } else {
@@ -84,19 +128,61 @@ inline void release(Node* n) noexcept {
   }
 }
 
-/// Adds `g` into an input's gradient; pushes an interior input on the ready stack once all of
-/// its parents in this pass have contributed (Kahn's algorithm, in reverse topological order).
-/// Leaves are never pushed, so their parents are not counted.
-inline void propagate(Node* in, double g, Node*& ready) noexcept {
-  in->grad += g;
-  if (!in->is_leaf() && --in->pending == 0) {
+/// How backward() hands an adjoint to an input (see backward()).
+enum class Sweep {
+  optimistic,  ///< ready once every parent node alive has contributed
+  counted,     ///< ready once `pending`, the parents still to come, drops to 0
+};
+
+/// The optimistic sweep's input with several parents: `pending` counts its contributions so
+/// far, and the root's `pending` (unused otherwise: the root is no input of its own graph) the
+/// inputs that have some but not all of them. Returns the new top of the ready stack.
+[[gnu::noinline]] inline Node* propagate_shared(Node* in, double g, Node* ready,
+                                                Node* root) noexcept {
+  if (in->pending == 0) {  // the first contribution of this pass: it resets the adjoint
+    in->grad = g + 0.0;
+    ++root->pending;
+  } else {
+    in->grad += g;
+  }
+  if (++in->pending == in->parents()) {
+    in->pending = 0;
+    --root->pending;
     in->link = ready;
     ready = in;
+  }
+  return ready;
+}
+
+/// Adds `g` into an input's gradient; pushes an interior input on the ready stack once its
+/// adjoint is complete. Leaves accumulate across passes; an interior input's adjoint starts
+/// from its first contribution of the pass (`g + 0.0`: 0 + g, as a reset to 0 then += g gives).
+template <Sweep S>
+[[gnu::always_inline]] inline void propagate(Node* in, double g, Node*& ready,
+                                             Node* root) noexcept {
+  if constexpr (S == Sweep::optimistic) {
+    if (in->is_leaf()) {
+      in->grad += g;
+    } else if (in->parents() == 1) [[likely]] {  // its only parent: complete now
+      in->grad = g + 0.0;
+      in->link = ready;
+      ready = in;
+    } else {
+      ready = propagate_shared(in, g, ready, root);
+    }
+  } else {
+    (void)root;
+    in->grad += g;
+    if (!in->is_leaf() && --in->pending == 0) {
+      in->link = ready;
+      ready = in;
+    }
   }
 }
 
 /// The chain rule for one node: its adjoint `grad` into its inputs, each term from ops.hpp.
-[[gnu::always_inline]] inline void backward_step(Node* n, Node*& ready) noexcept {
+template <Sweep S>
+[[gnu::always_inline]] inline void backward_step(Node* n, Node*& ready, Node* root) noexcept {
   const double g = n->grad;
   const double out = n->data;
   Node* const l = n->lhs;
@@ -104,80 +190,158 @@ inline void propagate(Node* in, double g, Node*& ready) noexcept {
     case OpCode::leaf:
       return;
     case OpCode::add:
-      propagate(l, ops::add_op::backward_lhs(l->data, n->rhs->data, out, g), ready);
-      propagate(n->rhs, ops::add_op::backward_rhs(l->data, n->rhs->data, out, g), ready);
+      propagate<S>(l, ops::add_op::backward_lhs(l->data, n->rhs->data, out, g), ready, root);
+      propagate<S>(n->rhs, ops::add_op::backward_rhs(l->data, n->rhs->data, out, g), ready, root);
       return;
     case OpCode::sub:
-      propagate(l, ops::sub_op::backward_lhs(l->data, n->rhs->data, out, g), ready);
-      propagate(n->rhs, ops::sub_op::backward_rhs(l->data, n->rhs->data, out, g), ready);
+      propagate<S>(l, ops::sub_op::backward_lhs(l->data, n->rhs->data, out, g), ready, root);
+      propagate<S>(n->rhs, ops::sub_op::backward_rhs(l->data, n->rhs->data, out, g), ready, root);
       return;
     case OpCode::mul:
-      propagate(l, ops::mul_op::backward_lhs(l->data, n->rhs->data, out, g), ready);
-      propagate(n->rhs, ops::mul_op::backward_rhs(l->data, n->rhs->data, out, g), ready);
+      propagate<S>(l, ops::mul_op::backward_lhs(l->data, n->rhs->data, out, g), ready, root);
+      propagate<S>(n->rhs, ops::mul_op::backward_rhs(l->data, n->rhs->data, out, g), ready, root);
       return;
     case OpCode::div:
-      propagate(l, ops::div_op::backward_lhs(l->data, n->rhs->data, out, g), ready);
-      propagate(n->rhs, ops::div_op::backward_rhs(l->data, n->rhs->data, out, g), ready);
+      propagate<S>(l, ops::div_op::backward_lhs(l->data, n->rhs->data, out, g), ready, root);
+      propagate<S>(n->rhs, ops::div_op::backward_rhs(l->data, n->rhs->data, out, g), ready, root);
       return;
     case OpCode::neg:
-      propagate(l, ops::neg_op::backward(l->data, out, g), ready);
+      propagate<S>(l, ops::neg_op::backward(l->data, out, g), ready, root);
       return;
     case OpCode::pow:
-      propagate(l, ops::pow_op{n->exponent}.backward(l->data, out, g), ready);
+      propagate<S>(l, ops::pow_op{n->exponent}.backward(l->data, out, g), ready, root);
       return;
     case OpCode::exp:
-      propagate(l, ops::exp_op::backward(l->data, out, g), ready);
+      propagate<S>(l, ops::exp_op::backward(l->data, out, g), ready, root);
       return;
     case OpCode::tanh:
-      propagate(l, ops::tanh_op::backward(l->data, out, g), ready);
+      propagate<S>(l, ops::tanh_op::backward(l->data, out, g), ready, root);
       return;
     case OpCode::relu:
-      propagate(l, ops::relu_op::backward(l->data, out, g), ready);
+      propagate<S>(l, ops::relu_op::backward(l->data, out, g), ready, root);
       return;
     case OpCode::log:
-      propagate(l, ops::log_op::backward(l->data, out, g), ready);
+      propagate<S>(l, ops::log_op::backward(l->data, out, g), ready, root);
       return;
+  }
+  __builtin_unreachable();
+}
+
+/// The interior inputs of `n` (none for a leaf input), for the traversals below.
+template <class F>
+[[gnu::always_inline]] inline void for_interior_inputs(Node* n, F&& f) {
+  if (n->is_binary() && !n->rhs->is_leaf()) f(n->rhs);
+  if (!n->lhs->is_leaf()) f(n->lhs);
+}
+
+/// backward()'s slow path, when the optimistic sweep stopped at interior nodes ("stuck") that
+/// have parents alive outside the graph of `root` (another output of a shared subexpression,
+/// say): they got every contribution from this graph but wait for more. Everything not yet
+/// processed lies below them. Finish with Kahn's algorithm on that part, counting for each of
+/// its nodes its parents inside it. No recursion, no memory beyond the nodes (`link` for the
+/// stacks, `mark` to tell the parts apart; both back to their rest state afterwards).
+[[gnu::noinline, gnu::cold]] inline void backward_rest(Node* root) noexcept {
+  constexpr std::uint8_t seen = 1, stuck = 2;
+  // 1. Walk the processed part from the root; stop at the stuck nodes, listed in `stuck_list`.
+  //    (A processed node has `pending` 0; a stuck one the number of contributions it got.)
+  Node* stuck_list = nullptr;
+  root->mark = seen;
+  root->link = nullptr;
+  Node* top = root;
+  while (top != nullptr) {
+    Node* const n = top;
+    top = n->link;
+    if (n->pending != 0) {
+      n->pending = 0;
+      n->mark = stuck;
+      n->link = stuck_list;
+      stuck_list = n;
+      continue;
+    }
+    for_interior_inputs(n, [&](Node* in) {
+      if (in->mark == 0) {
+        in->mark = seen;
+        in->link = top;
+        top = in;
+      }
+    });
+  }
+  // 2. Clear the marks of the processed part (the stuck nodes keep theirs).
+  root->mark = 0;
+  root->link = nullptr;
+  top = root;
+  while (top != nullptr) {
+    Node* const n = top;
+    top = n->link;
+    for_interior_inputs(n, [&](Node* in) {
+      if (in->mark == seen) {
+        in->mark = 0;
+        in->link = top;
+        top = in;
+      }
+    });
+  }
+  // 3. Count, for every node at or below the stuck ones, its parents there; reset the adjoint
+  //    of the nodes below (the stuck nodes keep the contributions they got). The stuck nodes
+  //    are listed again, in `sources`, as they leave the stack.
+  Node* sources = nullptr;
+  top = stuck_list;
+  while (top != nullptr) {
+    Node* const n = top;
+    top = n->link;
+    for_interior_inputs(n, [&](Node* in) {
+      if (in->pending++ == 0 && in->mark != stuck) {
+        in->grad = 0.0;
+        in->link = top;
+        top = in;
+      }
+    });
+    if (n->mark == stuck) {
+      n->link = sources;
+      sources = n;
+    }
+  }
+  // 4. Kahn's algorithm from the stuck nodes that have no parent below the others.
+  Node* ready = nullptr;
+  while (sources != nullptr) {
+    Node* const n = sources;
+    sources = n->link;
+    n->mark = 0;
+    if (n->pending == 0) {
+      n->link = ready;
+      ready = n;
+    }
+  }
+  while (ready != nullptr) {
+    Node* const n = ready;
+    ready = n->link;
+    backward_step<Sweep::counted>(n, ready, root);
   }
 }
 
-/// Reverse-mode sweep from `root`, in two passes over the reachable interior nodes, with no
-/// recursion and no memory beyond the nodes themselves:
-///  1. count, for every reachable interior node, its parents inside the graph (`pending`), and
-///     reset its gradient (interior nodes show the last pass; leaves accumulate);
-///  2. process nodes once all their parents have been processed (Kahn's algorithm), applying
-///     the chain rule; `pending` is back to 0 everywhere afterwards.
-/// Linear in the number of edges.
+/// Reverse-mode sweep from `root`, with no recursion and no memory beyond the nodes themselves.
+/// The adjoint of an interior node is complete once all its parents inside the graph have
+/// contributed (Kahn's algorithm, in reverse topological order). Instead of counting those
+/// parents first, one sweep assumes they are all the node's live parents (`parents()`, kept by
+/// the reference counts): true unless some parent lives outside this graph, such as another
+/// output computed from a shared subexpression. A node with one parent, the common case, is
+/// then complete at its first contribution. When the assumption fails, some nodes wait forever;
+/// backward_rest() then finishes the pass by counting. Either way every interior node reached is
+/// reset before it accumulates (interior nodes show the last pass), leaves accumulate, and
+/// `pending` is back to 0 everywhere. Linear in the number of edges.
 inline void backward(Node* root) noexcept {
-  if (root->is_leaf()) {
-    root->grad = 1.0;
-    return;
-  }
-  root->link = nullptr;
-  Node* top = root;
-  while (top != nullptr) {  // pass 1: `pending == 0` means "not reached yet"
-    Node* const n = top;
-    top = n->link;
-    n->grad = 0.0;
-    Node* const l = n->lhs;  // interior nodes only: every one has a first input
-    if (!l->is_leaf() && l->pending++ == 0) {
-      l->link = top;
-      top = l;
-    }
-    if (n->is_binary()) {
-      Node* const r = n->rhs;
-      if (!r->is_leaf() && r->pending++ == 0) {
-        r->link = top;
-        top = r;
-      }
-    }
-  }
   root->grad = 1.0;
+  if (root->is_leaf()) return;
   root->link = nullptr;
   Node* ready = root;
-  while (ready != nullptr) {  // pass 2
+  do {
     Node* const n = ready;
     ready = n->link;
-    backward_step(n, ready);
+    backward_step<Sweep::optimistic>(n, ready, root);
+  } while (ready != nullptr);
+  if (root->pending != 0) [[unlikely]] {  // some inputs wait for parents outside the graph
+    root->pending = 0;
+    backward_rest(root);
   }
 }
 
@@ -195,9 +359,11 @@ class Value {
     if (!label.empty()) set_label(label);
   }
 
-  Value(const Value& other) noexcept : node_(other.node_) { ++node_->refs; }
+  Value(const Value& other) noexcept : node_(other.node_) {
+    node_->counts += detail::Node::handle_ref;
+  }
   Value& operator=(const Value& other) noexcept {
-    ++other.node_->refs;  // first, so that self-assignment is safe
+    other.node_->counts += detail::Node::handle_ref;  // first, so that self-assignment is safe
     detail::release(node_);
     node_ = other.node_;
     return *this;
@@ -209,7 +375,7 @@ class Value {
     node_ = n;
     return *this;
   }
-  ~Value() { detail::release(node_); }
+  [[gnu::always_inline]] ~Value() { detail::release(node_); }
 
   /// The number this node holds (writable on a non-const handle: `p.data() += -lr * p.grad()`).
   [[nodiscard]] double& data() noexcept { return node_->data; }
@@ -229,6 +395,11 @@ class Value {
       copy = new char[label.size() + 1];
       std::memcpy(copy, label.data(), label.size());
       copy[label.size()] = '\0';
+    }
+    if (node_->label == nullptr) {
+      if (copy != nullptr) detail::labelled_nodes.fetch_add(1, std::memory_order_relaxed);
+    } else if (copy == nullptr) {
+      detail::labelled_nodes.fetch_sub(1, std::memory_order_relaxed);
     }
     delete[] node_->label;
     node_->label = copy;
@@ -303,7 +474,7 @@ class Value {
   struct adopt_t {};
   static constexpr adopt_t adopt{};
   Value(detail::Node* n, adopt_t) noexcept : node_(n) {}  // takes over the caller's reference
-  explicit Value(detail::Node* n) noexcept : node_(n) { ++node_->refs; }
+  explicit Value(detail::Node* n) noexcept : node_(n) { node_->counts += detail::Node::handle_ref; }
 
   template <class Op>
   [[nodiscard]] Value unary(detail::OpCode code) const {
@@ -327,21 +498,43 @@ struct ValueAccess {
   static Value adopt(Node* n) noexcept { return Value(n, Value::adopt); }
 };
 
+inline Node* node_of(const Value& v) noexcept { return ValueAccess::node(v); }
+inline Node* node_of(Node* n) noexcept { return n; }
+
 /// `b + w[0]*x[0] + ... + w[n-1]*x[n-1]`, summed in that order (Python's `sum(..., b)`), as
-/// the same nodes `b + w*x` would make, without a handle per intermediate node.
-inline Value affine(const Value& b, const Value* w, const Value* x, std::size_t n) {
+/// the same nodes `b + w*x` would make, without a handle per intermediate node: returns the
+/// last sum with one reference, the caller's. `x` holds Values or Node pointers.
+template <class X>
+inline Node* affine_node(const Value& b, const Value* w, const X* x, std::size_t n) {
   Node* acc = ValueAccess::node(b);
-  ++acc->refs;  // ours
+  acc->counts += Node::handle_ref;  // ours
   for (std::size_t i = 0; i < n; ++i) {
     Node* const wn = ValueAccess::node(w[i]);
-    Node* const xn = ValueAccess::node(x[i]);
-    Node* const m = make_node(OpCode::mul, ops::mul_op::value(wn->data, xn->data), wn, xn);
-    Node* const a = make_node(OpCode::add, ops::add_op::value(acc->data, m->data), acc, m);
-    --m->refs;    // now held by `a` only
-    --acc->refs;  // likewise (never the last reference: `a` holds one)
+    Node* const xn = node_of(x[i]);
+    Node* const m = allocate_node();
+    m->data = ops::mul_op::value(wn->data, xn->data);
+    m->grad = 0.0;
+    m->lhs = wn;
+    m->rhs = xn;
+    m->counts = Node::parent_ref;  // held by the sum below only
+    m->op = OpCode::mul;
+    wn->counts += Node::parent_ref;
+    xn->counts += Node::parent_ref;
+    Node* const a = allocate_node();
+    a->data = ops::add_op::value(acc->data, m->data);
+    a->grad = 0.0;
+    a->lhs = acc;
+    a->rhs = m;
+    a->counts = Node::handle_ref;  // ours, in place of acc's
+    a->op = OpCode::add;
+    acc->counts += Node::parent_ref - Node::handle_ref;  // now held by `a`
     acc = a;
   }
-  return ValueAccess::adopt(acc);
+  return acc;
+}
+
+inline Value affine(const Value& b, const Value* w, const Value* x, std::size_t n) {
+  return ValueAccess::adopt(affine_node(b, w, x, n));
 }
 
 }  // namespace detail

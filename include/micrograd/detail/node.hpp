@@ -23,12 +23,25 @@ struct Node {
   };
   char* label;  ///< null unless a label was given (no string per unlabelled node)
   Node* link;   ///< scratch stack link for backward() and destruction; no extra memory needed
-  std::uint32_t refs;     ///< handles and parents that own this node
-  std::uint32_t pending;  ///< parents not yet processed in the running backward(); 0 otherwise
+  /// Reference counts in one word: the low 32 bits count every owner (handles and parent
+  /// nodes), the high 32 bits the parent nodes alone (an input used twice counts twice). The
+  /// node dies when the word is 0; a parent adds or drops `parent_ref`, a handle `handle_ref`.
+  std::uint64_t counts;
+  std::uint32_t pending;  ///< backward(): parents still to come (or contributions so far); else 0
   OpCode op;
+  std::uint8_t mark;  ///< backward()'s rare slow path only; 0 otherwise
+
+  static constexpr std::uint64_t handle_ref = 1;
+  static constexpr std::uint64_t parent_ref = (std::uint64_t{1} << 32) | 1;
 
   [[nodiscard]] bool is_leaf() const noexcept { return op == OpCode::leaf; }
   [[nodiscard]] bool is_binary() const noexcept { return op >= OpCode::add; }
+  /// Owners of this node: handles and parent nodes.
+  [[nodiscard]] std::uint32_t refs() const noexcept { return static_cast<std::uint32_t>(counts); }
+  /// Live nodes that have this node as an input (once per use).
+  [[nodiscard]] std::uint32_t parents() const noexcept {
+    return static_cast<std::uint32_t>(counts >> 32);
+  }
 };
 
 static_assert(sizeof(Node) <= 64, "a dynamic node must fit in one cache line");

@@ -172,8 +172,9 @@ inline ChunkHeader* new_chunk() {
   new (&c->remote) std::atomic<Node*>(nullptr);
   c->index = 0;
   for (std::size_t i = header_slots; i < slots_per_chunk; ++i) {  // free nodes: no label,
-    slot(c, i)->label = nullptr;                                  // nothing pending
-    slot(c, i)->pending = 0;
+    slot(c, i)->label = nullptr;                                  // nothing pending,
+    slot(c, i)->pending = 0;                                      // no mark
+    slot(c, i)->mark = 0;
   }
   for (std::size_t w = 0; w < words_per_chunk; ++w) {
     const std::size_t first = w * 64;
@@ -225,15 +226,8 @@ inline ChunkHeader* new_chunk() {
   adopt(p, c);
 }
 
-/// A node from this thread's pool: the most recently cached one, else the lowest free slot at
-/// or after the cursor. `label` is null and `pending` 0, the other fields are garbage.
-inline Node* allocate_node() {
-  ThreadPool& p = pool;
-  if (Node* const n = p.cache; n != nullptr) [[likely]] {
-    p.cache = n->lhs;
-    --p.cached;
-    return n;
-  }
+/// allocate_node()'s slow path: the lowest free slot at or after the cursor.
+[[gnu::noinline]] inline Node* allocate_slot(ThreadPool& p) {
   for (;;) {
     if (p.cursor_chunk < p.count) [[likely]] {
       ChunkHeader* const c = p.chunks[p.cursor_chunk];
@@ -253,6 +247,18 @@ inline Node* allocate_node() {
   }
 }
 
+/// A node from this thread's pool: the most recently cached one, else the lowest free slot at
+/// or after the cursor. `label` is null, `pending` and `mark` 0, the other fields are garbage.
+[[gnu::always_inline]] inline Node* allocate_node() {
+  ThreadPool& p = pool;
+  if (Node* const n = p.cache; n != nullptr) [[likely]] {
+    p.cache = n->lhs;
+    --p.cached;
+    return n;
+  }
+  return allocate_slot(p);
+}
+
 /// Returns a node to its chunk: its bit if this thread owns the chunk, else the chunk's remote
 /// stack.
 inline void return_node(ThreadPool& p, Node* n) noexcept {
@@ -268,8 +274,9 @@ inline void return_node(ThreadPool& p, Node* n) noexcept {
                                             std::memory_order_relaxed));
 }
 
-/// Frees a node (its label already freed and null, pending 0): into the cache while it has room.
-inline void free_node(Node* n) noexcept {
+/// Frees a node (its label already freed and null, pending and mark 0): into the cache while it has
+/// room.
+[[gnu::always_inline]] inline void free_node(Node* n) noexcept {
   ThreadPool& p = pool;
   if (p.cached < cache_limit) [[likely]] {
     n->lhs = p.cache;
