@@ -3,11 +3,11 @@
 // (ct::MLP against micrograd::MLP: trajectory_test.cpp.)
 //
 // Built only when <micrograd/value.hpp> exists (tests/ct/meson.build); the source guards too.
-// Compiled 16 times with RANDOM_SEED_BASE = 0 .. 15 and SHAPES_PER_TU = 4 (meson.build): each
+// Compiled 22 times with RANDOM_SEED_BASE = 0 .. 21 and SHAPES_PER_TU = 3 (meson.build): each
 // translation unit instantiates `shapes_per_tu` distinct expression shapes (types, depth 4, from
 // compile-time seeds) and evaluates each at `points_per_shape` = 8 random points with fresh
-// random constants: 64 shapes, 512 random expressions. (A shape costs 0.2 to 0.6 s of g++ -O2
-// time; 4 per translation unit keep each about 5 s, under the 10 s budget.)
+// random constants: 66 shapes, 528 random expressions. (A shape costs 0.2 to 1.5 s of g++ -O2
+// time; 3 per translation unit keep each within 4 to 8 s, under the 10 s budget.)
 
 #include <gtest/gtest.h>
 

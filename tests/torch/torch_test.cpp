@@ -74,7 +74,7 @@ TEST_F(Torch, RandomGraphsDynamicEngine) {
 
 TEST_F(Torch, RandomGraphsCompileTimeEngine) {
   const std::vector<micrograd_check::CtCase>& family = micrograd_check::ct_family();
-  ASSERT_GE(family.size(), 100U);
+  ASSERT_EQ(family.size(), micrograd_check::ct_family_size);
   std::array<std::size_t, micrograd_check::op_count> op_uses{};
   micrograd_check::Comparison worst;
   std::size_t gradients = 0;
