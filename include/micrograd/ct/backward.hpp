@@ -184,8 +184,10 @@ constexpr std::array<double, N> gradient(const E& e, const Values<E>& values, co
 /// The reverse pass: `grad[I]` = seed * d e / d var<I> at the point whose forward values are
 /// `values` (from `ct::forward(e, at)`); slots `e` does not read get 0.
 template <expression E, std::size_t N>
-constexpr std::array<double, N> backward(const E& e, const std::array<double, N>& at,
-                                         const Values<E>& values, double seed = 1.0) noexcept {
+MICROGRAD_CT_FLATTEN constexpr std::array<double, N> backward(const E& e,
+                                                              const std::array<double, N>& at,
+                                                              const Values<E>& values,
+                                                              double seed = 1.0) noexcept {
   static_assert(N >= detail::required_size<E>,
                 "ct::backward: std::array too small: the expression uses slot I, needs N >= I+1");
   return detail::gradient<E, N>(e, values, at, seed);

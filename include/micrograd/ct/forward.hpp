@@ -92,7 +92,8 @@ constexpr double value_of(const std::array<double, M>& values, const At& at) noe
 /// Every node's value at `at` (slot I of `at` is `var<I>`), in topological order: each distinct
 /// node computed once.
 template <expression E, std::size_t N>
-constexpr Values<E> forward(const E& e, const std::array<double, N>& at) noexcept {
+MICROGRAD_CT_FLATTEN constexpr Values<E> forward(const E& e,
+                                                 const std::array<double, N>& at) noexcept {
   static_assert(N >= detail::required_size<E>,
                 "ct::forward: std::array too small: the expression uses slot I, needs N >= I+1");
   return detail::forward_values(e, at);
@@ -100,7 +101,7 @@ constexpr Values<E> forward(const E& e, const std::array<double, N>& at) noexcep
 
 /// The value of `e` at `at` (slot I of `at` is `var<I>`).
 template <expression E, std::size_t N>
-constexpr double eval(const E& e, const std::array<double, N>& at) noexcept {
+MICROGRAD_CT_FLATTEN constexpr double eval(const E& e, const std::array<double, N>& at) noexcept {
   static_assert(N >= detail::required_size<E>,
                 "ct::eval: std::array too small: the expression uses slot I, needs N >= I+1");
   return detail::forward_values(e, at).back();

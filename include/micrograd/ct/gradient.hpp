@@ -45,8 +45,9 @@ constexpr std::span<const double, N> reread(std::span<const double, N> at) noexc
 /// the adjoint given to the root: 1 for the gradient, dL/de to chain into a larger computation).
 /// Requires `N >` the largest slot `e` uses (static_assert).
 template <expression E, std::size_t N>
-constexpr Gradient<N> value_and_grad(const E& e, const std::array<double, N>& at,
-                                     double seed = 1.0) noexcept {
+MICROGRAD_CT_FLATTEN constexpr Gradient<N> value_and_grad(const E& e,
+                                                          const std::array<double, N>& at,
+                                                          double seed = 1.0) noexcept {
   static_assert(N >= detail::required_size<E>,
                 "ct::value_and_grad: std::array too small: the expression uses slot I, needs N >= "
                 "I+1");
@@ -60,8 +61,9 @@ constexpr Gradient<N> value_and_grad(const E& e, const std::array<double, N>& at
 /// lives in a buffer of the caller's (`std::span<const double, N>(p, N)`), with nothing copied
 /// in or out: this is the form whose cost matches derivative code written by hand.
 template <expression E, std::size_t N>
-constexpr double value_and_grad(const E& e, std::span<const double, N> at,
-                                std::span<double, N> grad, double seed = 1.0) noexcept {
+MICROGRAD_CT_FLATTEN constexpr double value_and_grad(const E& e, std::span<const double, N> at,
+                                                     std::span<double, N> grad,
+                                                     double seed = 1.0) noexcept {
   static_assert(N >= detail::required_size<E>,
                 "ct::value_and_grad: span too small: the expression uses slot I, needs N >= I+1");
   const Values<E> values = detail::forward_values(e, at);
@@ -71,8 +73,9 @@ constexpr double value_and_grad(const E& e, std::span<const double, N> at,
 
 /// The same with std::arrays: `double v = ct::value_and_grad(e, at, grad);`.
 template <expression E, std::size_t N>
-constexpr double value_and_grad(const E& e, const std::array<double, N>& at,
-                                std::array<double, N>& grad, double seed = 1.0) noexcept {
+MICROGRAD_CT_FLATTEN constexpr double value_and_grad(const E& e, const std::array<double, N>& at,
+                                                     std::array<double, N>& grad,
+                                                     double seed = 1.0) noexcept {
   return value_and_grad(e, std::span<const double, N>(at), std::span<double, N>(grad), seed);
 }
 

@@ -25,7 +25,8 @@
 ///    order/index sequences in its state: about 14 s for the neuron (cubic: every step copies
 ///    the state's sequences with at_c);
 ///  - a per-position hana::index_if (or hana::count_if) over the post-order for "first position
-///    of this type": about 0.5 s (about 2 s) for the neuron, a predicate instantiated per pair of positions;
+///    of this type": about 0.5 s (about 2 s) for the neuron, a predicate instantiated per pair of
+///    positions;
 ///  - the first positions as here, then the node set as hana::filter of the numbered post-order
 ///    and the reverse order as hana::reverse: 6 s (filter) + 2.5 s (reverse) for the 410-position
 ///    expression; a 4-shape cross-engine unit went from 10 s to 35 s of compile time.
