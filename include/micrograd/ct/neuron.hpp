@@ -56,7 +56,7 @@ struct Neuron {
   /// The output for input `x`: the compile-time forward pass of the weighted sum, then the
   /// activation.
   MICROGRAD_CT_INLINE constexpr double operator()(const std::array<double, N>& x) const noexcept {
-    return activate(ct::eval(Sum{}, slots(x)));
+    return activate(detail::forward_values(Sum{}, slots(x)).back());
   }
 
   /// Adds `dy * d out / d w`, `dy * d out / d b` to the gradients and returns `dy * d out / d x`,
