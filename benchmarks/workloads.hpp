@@ -25,6 +25,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include <micrograd/nn.hpp>
@@ -192,13 +193,19 @@ inline void neuron_dynamic(const double* in, double* out) {
   out[5] = b.grad();
 }
 
+/// Leaves holding p[0], ..., p[N-1], made in place (as `[Value(v) for v in p]`: no default
+/// Values made first and then replaced).
+template <std::size_t N>
+inline std::array<micrograd::Value, N> leaves(const double* p) {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<micrograd::Value, N>{micrograd::Value(p[I])...};
+  }(std::make_index_sequence<N>{});
+}
+
 inline void neuron16_dynamic(const double* in, double* out) {
   using micrograd::Value;
-  std::array<Value, n16> x, w;
-  for (std::size_t i = 0; i < n16; ++i) {
-    x[i] = Value(in[i]);
-    w[i] = Value(in[n16 + i]);
-  }
+  const std::array<Value, n16> x = leaves<n16>(in);
+  const std::array<Value, n16> w = leaves<n16>(in + n16);
   Value b(in[2 * n16]);
   Value act = b;
   for (std::size_t i = 0; i < n16; ++i) act = act + w[i] * x[i];
