@@ -199,7 +199,8 @@ template <std::size_t N>
 inline std::array<micrograd::Value, N> leaves(const double* p) {
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return std::array<micrograd::Value, N>{micrograd::Value(p[I])...};
-  }(std::make_index_sequence<N>{});
+  }
+  (std::make_index_sequence<N>{});
 }
 
 inline void neuron16_dynamic(const double* in, double* out) {

@@ -25,11 +25,6 @@ namespace detail {
                               std::to_string(expected) + " inputs, got " + std::to_string(got));
 }
 
-/// Leaves for numeric inputs: one per input, shared by every neuron that reads it.
-inline std::vector<Value> leaves(std::span<const double> x) {
-  return std::vector<Value>(x.begin(), x.end());
-}
-
 /// `a(act)`, taking over the caller's reference to `act`; the result has one, the caller's.
 inline Node* activate_node(Node* act, Activation a) {
   OpCode op = OpCode::tanh;

@@ -22,15 +22,17 @@ namespace micrograd {
 
 namespace detail {
 
-/// A new node with one reference (the caller's, counted as a handle's), taking a parent's
-/// reference on each input. (`label`, `pending` and `mark` come from the pool as null and 0.)
-[[gnu::always_inline]] inline Node* make_node(OpCode op, double data, Node* lhs, Node* rhs) {
+/// A new node with reference counts `counts` (by default one reference, the caller's, counted as
+/// a handle's), taking a parent's reference on each input. (`label`, `pending` and `mark` come
+/// from the pool as null and 0.)
+[[gnu::always_inline]] inline Node* make_node(OpCode op, double data, Node* lhs, Node* rhs,
+                                              std::uint64_t counts = Node::handle_ref) {
   Node* n = allocate_node();
   n->data = data;
   n->grad = 0.0;
   n->lhs = lhs;
   n->rhs = rhs;
-  n->counts = Node::handle_ref;
+  n->counts = counts;
   n->op = op;
   if (lhs != nullptr) lhs->counts += Node::parent_ref;
   if (rhs != nullptr) rhs->counts += Node::parent_ref;
@@ -511,23 +513,10 @@ inline Node* affine_node(const Value& b, const Value* w, const X* x, std::size_t
   for (std::size_t i = 0; i < n; ++i) {
     Node* const wn = ValueAccess::node(w[i]);
     Node* const xn = node_of(x[i]);
-    Node* const m = allocate_node();
-    m->data = ops::mul_op::value(wn->data, xn->data);
-    m->grad = 0.0;
-    m->lhs = wn;
-    m->rhs = xn;
-    m->counts = Node::parent_ref;  // held by the sum below only
-    m->op = OpCode::mul;
-    wn->counts += Node::parent_ref;
-    xn->counts += Node::parent_ref;
-    Node* const a = allocate_node();
-    a->data = ops::add_op::value(acc->data, m->data);
-    a->grad = 0.0;
-    a->lhs = acc;
-    a->rhs = m;
-    a->counts = Node::handle_ref;  // ours, in place of acc's
-    a->op = OpCode::add;
-    acc->counts += Node::parent_ref - Node::handle_ref;  // now held by `a`
+    // the product starts with no reference: the sum below takes the only one
+    Node* const m = make_node(OpCode::mul, ops::mul_op::value(wn->data, xn->data), wn, xn, 0);
+    Node* const a = make_node(OpCode::add, ops::add_op::value(acc->data, m->data), acc, m);
+    acc->counts -= Node::handle_ref;  // our reference to the partial sum, now held by `a`
     acc = a;
   }
   return acc;
