@@ -59,9 +59,9 @@ TEST(Ops, UnaryDerivativesMatchFiniteDifferences) {
   check_unary<ops::relu_op>(0.01, 3);
   check_unary<ops::relu_op>(-3, -0.01);
   check_unary<ops::log_op>(0.05, 5);
-  check_unary(0.1, 4, ops::pow_op{2.5});
-  check_unary(-3, 3, ops::pow_op{3.0});
-  check_unary(0.1, 4, ops::pow_op{-1.5});
+  check_unary(0.1, 4, ops::scalar_pow_op{2.5});
+  check_unary(-3, 3, ops::scalar_pow_op{3.0});
+  check_unary(0.1, 4, ops::scalar_pow_op{-1.5});
   check_unary<ops::ipow_op<3>>(-3, 3);
   check_unary<ops::ipow_op<-2>>(0.2, 3);
 }
@@ -77,6 +77,6 @@ TEST(Ops, IntegerPowerIsConstexpr) {
 
 TEST(Ops, PowerZeroHasZeroDerivativeEverywhere) {
   // PyTorch masks the derivative of x^0 to 0 (0 * 0^-1 would be NaN).
-  EXPECT_EQ(ops::pow_op{0.0}.backward(0.0, 1.0, 1.0), 0.0);
-  EXPECT_EQ(ops::pow_op{0.0}.backward(-2.0, 1.0, 1.0), 0.0);
+  EXPECT_EQ(ops::scalar_pow_op{0.0}.backward(0.0, 1.0, 1.0), 0.0);
+  EXPECT_EQ(ops::scalar_pow_op{0.0}.backward(-2.0, 1.0, 1.0), 0.0);
 }

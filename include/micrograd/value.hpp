@@ -42,7 +42,7 @@ namespace detail {
 inline Node* make_leaf(double data) { return make_node(OpCode::leaf, data, nullptr, nullptr); }
 
 inline Node* make_pow(Node* x, double exponent) {
-  Node* n = make_node(OpCode::pow, ops::pow_op{exponent}.value(x->data), x, nullptr);
+  Node* n = make_node(OpCode::pow, ops::scalar_pow_op{exponent}.value(x->data), x, nullptr);
   n->exponent = exponent;
   return n;
 }
@@ -211,7 +211,7 @@ template <Sweep S>
       propagate<S>(l, ops::neg_op::backward(l->data, out, g), ready, root);
       return;
     case OpCode::pow:
-      propagate<S>(l, ops::pow_op{n->exponent}.backward(l->data, out, g), ready, root);
+      propagate<S>(l, ops::scalar_pow_op{n->exponent}.backward(l->data, out, g), ready, root);
       return;
     case OpCode::exp:
       propagate<S>(l, ops::exp_op::backward(l->data, out, g), ready, root);

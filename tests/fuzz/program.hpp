@@ -104,7 +104,7 @@ inline double apply(const Instr& in, double a, double b) {
     case Op::neg:
       return ops::neg_op::value(a);
     case Op::pow:
-      return ops::pow_op{in.constant}.value(a);
+      return ops::scalar_pow_op{in.constant}.value(a);
     case Op::exp:
       return ops::exp_op::value(a);
     case Op::tanh:

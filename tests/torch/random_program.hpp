@@ -157,7 +157,7 @@ inline double eval_instr(const Instr& in, const std::vector<double>& v) {
     case Op::neg:
       return -a;
     case Op::pow:
-      return micrograd::ops::pow_op{in.c}.value(a);
+      return micrograd::ops::scalar_pow_op{in.c}.value(a);
     case Op::exp:
       return micrograd::ops::exp_op::value(a);
     case Op::tanh:

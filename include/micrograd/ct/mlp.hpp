@@ -205,7 +205,7 @@ class MLP {
   template <class Target>
   static Output squared_error_adjoint(const Output& out, const Target& target, double* terms) {
     Output dy;
-    const ops::pow_op square{2.0};
+    const ops::scalar_pow_op square{2.0};
     for (std::size_t k = 0; k < nout; ++k) {
       const double t = target_at(target, k);
       const double d = ops::sub_op::value(out[k], t);

@@ -94,8 +94,8 @@ constexpr unary<ops::log_op, E> log(E e) noexcept {
 
 /// `e^exponent` for a real exponent known at run time (held in the node).
 template <expression E, scalar S>
-constexpr unary<ops::pow_op, E> pow(E e, S exponent) noexcept {
-  return {ops::pow_op{static_cast<double>(exponent)}, e};
+constexpr unary<ops::scalar_pow_op, E> pow(E e, S exponent) noexcept {
+  return {ops::scalar_pow_op{static_cast<double>(exponent)}, e};
 }
 
 /// `e^N` for an integer exponent known at compile time (repeated multiplication; constexpr).
