@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "moons_demo.hpp"
+#include "support/moons_demo.hpp"
 #include "workloads.hpp"
 
 namespace bench {

@@ -15,7 +15,7 @@
 
 #include <micrograd/value.hpp>
 
-#include "torch_compare.hpp"  // tests/torch: the random programs and both engines' runners
+#include "support/torch_compare.hpp"  // the random programs and both engines' runners
 
 int main() {
   using micrograd::Value;

@@ -27,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include "moons_demo.hpp"
+#include "support/moons_demo.hpp"
 
 #ifndef MOONS_DATA_CSV
 #define MOONS_DATA_CSV "data/moons_1337.csv"

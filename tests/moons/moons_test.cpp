@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "micrograd/moons.hpp"
-#include "moons_demo.hpp"
+#include "support/moons_demo.hpp"
 
 #ifndef MOONS_PART
 #define MOONS_PART 0  // both parts

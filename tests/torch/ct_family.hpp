@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "random_program.hpp"
+#include "support/random_program.hpp"
 
 namespace micrograd_check {
 

@@ -21,8 +21,8 @@
 #include <micrograd/value.hpp>
 
 #include "ct_family.hpp"
-#include "random_program.hpp"
-#include "torch_compare.hpp"
+#include "support/random_program.hpp"
+#include "support/torch_compare.hpp"
 
 namespace {
 
