@@ -11,6 +11,7 @@
 #include "micrograd/ct/forward.hpp"
 #include "micrograd/ct/gradient.hpp"
 #include "micrograd/ct/graph.hpp"
+#include "micrograd/ct/hessian.hpp"
 #include "micrograd/ct/layer.hpp"
 #include "micrograd/ct/mlp.hpp"
 #include "micrograd/ct/neuron.hpp"

@@ -1,0 +1,137 @@
+#pragma once
+/// \file
+/// `ct::hessian(e, at)`: value, gradient and full Hessian of a compile-time expression, unrolled
+/// at compile time, no heap. Forward over reverse: the unrolled forward and reverse passes run on
+/// dual numbers (detail/dual.hpp) whose N tangents are seeded with the unit vectors of the input
+/// slots, so the adjoint of `var<i>` carries d e/d var<i> in its value and d2 e/d var<i> d var<j>
+/// in tangent j. One pass of each, through the op functors' generic formulas (the same ones the
+/// first-order passes use on doubles), so every op, a user's included, is differentiated twice
+/// as PyTorch's double backward does. Cost: about N times a first-order pass (each node carries N
+/// tangents); a tangent known to be zero folds away once inlined.
+
+#include <array>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#include "micrograd/ct/backward.hpp"
+#include "micrograd/ct/forward.hpp"
+#include "micrograd/ct/graph.hpp"
+#include "micrograd/ct/nodes.hpp"
+#include "micrograd/detail/dual.hpp"
+
+namespace micrograd::ct {
+
+/// The value of an expression, its gradient and its Hessian:
+/// `hess[i][j]` = d2 value / d var<i> d var<j> (symmetric).
+template <std::size_t N>
+struct Hessian {
+  double value;
+  std::array<double, N> grad;
+  std::array<std::array<double, N>, N> hess;
+};
+
+namespace detail {
+
+/// Node `K`'s value as a dual number: an input slot is a variable of its own direction, a
+/// constant has no tangent, an op applies its functor to its children's duals.
+template <class E, std::size_t K, std::size_t N, class S, std::size_t M>
+constexpr S dual_node_value(const E& e, const std::array<double, N>& at,
+                            const std::array<S, M>& v) {
+  using G = graph<E>;
+  using T = typename G::template node_type<K>;
+  if constexpr (arity<T> == 0) {
+    if constexpr (std::is_same_v<T, constant>) {
+      return S(G::template object<K>(e).value);
+    } else {
+      return S::variable(at[T::slot], T::slot);
+    }
+  } else if constexpr (arity<T> == 1) {
+    const S& x = v[G::template child_index<K, 0>];
+    if constexpr (std::is_empty_v<op_t<T>>) {
+      return op_t<T>{}.value(x);
+    } else {
+      return G::template object<K>(e).op.value(x);
+    }
+  } else {
+    return op_t<T>::value(v[G::template child_index<K, 0>], v[G::template child_index<K, 1>]);
+  }
+}
+
+/// Node `K` hands its dual adjoint to its children (backward.hpp's propagate, on duals).
+template <class E, std::size_t K, class S, std::size_t M>
+constexpr void dual_propagate(const E& e, const std::array<S, M>& v, std::array<S, M>& adj) {
+  using G = graph<E>;
+  using T = typename G::template node_type<K>;
+  constexpr auto& edges = reverse_plan<E, false>::edges[K];
+  if constexpr (arity<T> == 1) {
+    if constexpr (edges[0].active) {
+      constexpr std::size_t c = edges[0].child;
+      S g;
+      if constexpr (std::is_empty_v<op_t<T>>) {
+        g = op_t<T>{}.backward(v[c], v[K], adj[K]);
+      } else {
+        g = G::template object<K>(e).op.backward(v[c], v[K], adj[K]);
+      }
+      if constexpr (edges[0].first) {
+        adj[c] = g;
+      } else {
+        adj[c] = adj[c] + g;
+      }
+    }
+  } else if constexpr (arity<T> == 2) {
+    constexpr std::size_t l = edges[0].child;
+    constexpr std::size_t r = edges[1].child;
+    if constexpr (edges[0].active) {
+      const S g = op_t<T>::backward_lhs(v[l], v[r], v[K], adj[K]);
+      if constexpr (edges[0].first) {
+        adj[l] = g;
+      } else {
+        adj[l] = adj[l] + g;
+      }
+    }
+    if constexpr (edges[1].active) {
+      const S g = op_t<T>::backward_rhs(v[l], v[r], v[K], adj[K]);
+      if constexpr (edges[1].first) {
+        adj[r] = g;
+      } else {
+        adj[r] = adj[r] + g;
+      }
+    }
+  }
+}
+
+}  // namespace detail
+
+/// Value, gradient and Hessian of `e` at `at` (slot I of `at` is `var<I>`); rows and columns of
+/// slots `e` does not read are 0. Usable in a constant expression wherever value_and_grad is.
+template <expression E, std::size_t N>
+MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<double, N>& at) {
+  static_assert(N >= detail::required_size<E>,
+                "ct::hessian: std::array too small: the expression uses slot I, needs N >= I+1");
+  using S = micrograd::detail::Dual<N>;
+  using G = detail::graph<E>;
+  constexpr std::size_t size = G::size;
+  std::array<S, size> v{};
+  detail::for_each_index(
+      [&](auto k) { v[k] = detail::dual_node_value<E, decltype(k)::value>(e, at, v); },
+      std::make_index_sequence<size>{});
+  std::array<S, size> adj{};
+  adj[size - 1] = S(1.0);
+  detail::for_each_index(
+      [&](auto r) { detail::dual_propagate<E, size - 1 - decltype(r)::value>(e, v, adj); },
+      std::make_index_sequence<size>{});
+  Hessian<N> h{v[size - 1].v, {}, {}};
+  detail::for_each_index(
+      [&](auto i) {
+        constexpr std::size_t k = detail::slot_node<E, N>[decltype(i)::value];
+        if constexpr (k != size) {
+          h.grad[i] = adj[k].v;
+          h.hess[i] = adj[k].d;
+        }
+      },
+      std::make_index_sequence<N>{});
+  return h;
+}
+
+}  // namespace micrograd::ct
