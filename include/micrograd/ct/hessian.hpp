@@ -1,13 +1,14 @@
 #pragma once
 /// \file
 /// `ct::hessian(e, at)`: value, gradient and full Hessian of a compile-time expression, unrolled
-/// at compile time, no heap. Forward over reverse: the unrolled forward and reverse passes run on
-/// dual numbers (detail/dual.hpp) whose N tangents are seeded with the unit vectors of the input
-/// slots, so the adjoint of `var<i>` carries d e/d var<i> in its value and d2 e/d var<i> d var<j>
-/// in tangent j. One pass of each, through the op functors' generic formulas (the same ones the
-/// first-order passes use on doubles), so every op, a user's included, is differentiated twice
-/// as PyTorch's double backward does. Cost: about N times a first-order pass (each node carries N
-/// tangents); a tangent known to be zero folds away once inlined.
+/// at compile time, no heap. Forward over reverse, one direction at a time: for each input slot j
+/// the unrolled forward and reverse passes run on dual numbers (detail/dual.hpp) whose tangent is
+/// d/d var<j>, so the adjoint of `var<i>` carries d e/d var<i> in its value and
+/// d2 e/d var<i> d var<j> in its tangent. The passes call the op functors' generic formulas (the
+/// ones the first-order passes use on doubles), so every op, a user's included, is differentiated
+/// twice as PyTorch's double backward does. Cost: N passes of about twice a first-order pass, in a
+/// run-time loop (unrolling it over j folds the zero tangents away, 2.4x fewer instructions on a
+/// 16-input neuron, but took 33 s of g++ -O2 for that neuron: see docs/higher-order.md).
 
 #include <array>
 #include <cstddef>
@@ -35,16 +36,15 @@ namespace detail {
 
 /// Node `K`'s value as a dual number: an input slot is a variable of its own direction, a
 /// constant has no tangent, an op applies its functor to its children's duals.
-template <class E, std::size_t K, std::size_t N, class S, std::size_t M>
-constexpr S dual_node_value(const E& e, const std::array<double, N>& at,
-                            const std::array<S, M>& v) {
+template <class E, std::size_t K, class Leaf, class S, std::size_t M>
+constexpr S dual_node_value(const E& e, const Leaf& leaf, const std::array<S, M>& v) {
   using G = graph<E>;
   using T = typename G::template node_type<K>;
   if constexpr (arity<T> == 0) {
     if constexpr (std::is_same_v<T, constant>) {
       return S(G::template object<K>(e).value);
     } else {
-      return S::variable(at[T::slot], T::slot);
+      return leaf(T::slot);
     }
   } else if constexpr (arity<T> == 1) {
     const S& x = v[G::template child_index<K, 0>];
@@ -109,28 +109,37 @@ template <expression E, std::size_t N>
 MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<double, N>& at) {
   static_assert(N >= detail::required_size<E>,
                 "ct::hessian: std::array too small: the expression uses slot I, needs N >= I+1");
-  using S = micrograd::detail::Dual<N>;
+  using S = micrograd::detail::Dual<1>;
   using G = detail::graph<E>;
   constexpr std::size_t size = G::size;
-  std::array<S, size> v{};
-  detail::for_each_index(
-      [&](auto k) { v[k] = detail::dual_node_value<E, decltype(k)::value>(e, at, v); },
-      std::make_index_sequence<size>{});
-  std::array<S, size> adj{};
-  adj[size - 1] = S(1.0);
-  detail::for_each_index(
-      [&](auto r) { detail::dual_propagate<E, size - 1 - decltype(r)::value>(e, v, adj); },
-      std::make_index_sequence<size>{});
-  Hessian<N> h{v[size - 1].v, {}, {}};
-  detail::for_each_index(
-      [&](auto i) {
-        constexpr std::size_t k = detail::slot_node<E, N>[decltype(i)::value];
-        if constexpr (k != size) {
-          h.grad[i] = adj[k].v;
-          h.hess[i] = adj[k].d;
-        }
-      },
-      std::make_index_sequence<N>{});
+  Hessian<N> h{};
+  // One forward-over-reverse pass per direction j: column j of the Hessian.
+  for (std::size_t j = 0; j < N; ++j) {
+    const auto leaf = [&](std::size_t slot) {
+      S r(at[slot]);
+      r.d[0] = slot == j ? 1.0 : 0.0;
+      return r;
+    };
+    std::array<S, size> v{};
+    detail::for_each_index(
+        [&](auto k) { v[k] = detail::dual_node_value<E, decltype(k)::value>(e, leaf, v); },
+        std::make_index_sequence<size>{});
+    std::array<S, size> adj{};
+    adj[size - 1] = S(1.0);
+    detail::for_each_index(
+        [&](auto r) { detail::dual_propagate<E, size - 1 - decltype(r)::value>(e, v, adj); },
+        std::make_index_sequence<size>{});
+    h.value = v[size - 1].v;
+    detail::for_each_index(
+        [&](auto i) {
+          constexpr std::size_t k = detail::slot_node<E, N>[decltype(i)::value];
+          if constexpr (k != size) {
+            h.grad[i] = adj[k].v;
+            h.hess[i][j] = adj[k].d[0];
+          }
+        },
+        std::make_index_sequence<N>{});
+  }
   return h;
 }
 
