@@ -1,19 +1,23 @@
 #pragma once
 /// \file
 /// Seeded random expression programs for the PyTorch cross-check (tests/torch, and
-/// examples/verify_with_pytorch).
+/// examples/verify_with_pytorch), over every op of the registry (ops/registry.hpp).
 ///
 /// A `Program` is straight-line code over scalar nodes: the inputs first, then one node per
 /// instruction, each reading earlier nodes (any of them, so subexpressions are reused and the
-/// graph is a DAG, not a tree). The same program is run by micrograd's dynamic engine, by
-/// libtorch (see torch_compare.hpp) and, written out as C++ source by `to_ct_source`, by the
-/// compile-time engine. Generation evaluates the program in plain doubles as it goes and only
-/// picks an operation whose inputs lie well inside its domain (no log of a negative number, no
-/// division by a value near zero, no relu at its kink, no exp overflow), so every result is
-/// finite and both engines can be held to 1e-10 relative.
+/// graph is a DAG, not a tree). An instruction is an op of the registry (tests/support/
+/// op_table.hpp's `all_ops`) with its operands: a node, two nodes, or a node and a number on
+/// either side (`max(a, 2.5)`, `2.5 - a`, `pow(2.5, a)`). The same program is run by
+/// micrograd's dynamic engine, by libtorch (see torch_compare.hpp) and, written out as C++ source
+/// by `to_ct_source`, by the compile-time engine. Generation evaluates the program in plain
+/// doubles as it goes and only picks an operation whose inputs lie in its domain (op_table.hpp:
+/// no log of a negative number, no division by a value near zero, no relu at its kink, no exp
+/// overflow, no tie of max), so every result is finite and the engines can be held to 1e-10
+/// relative. A new op of the registry is drawn as soon as it has its op_table.hpp entry.
 ///
-/// This header needs only the standard library and <micrograd/ops.hpp>: it is also compiled into
-/// the build-time generator of the compile-time family (gen_ct_family.cpp), without libtorch.
+/// This header needs only the standard library, Boost.Mp11 and <micrograd/ops.hpp>: it is also
+/// compiled into the build-time generator of the compile-time family (gen_ct_family.cpp),
+/// without libtorch.
 
 #include <algorithm>
 #include <array>
@@ -27,53 +31,35 @@
 #include <type_traits>
 #include <vector>
 
+#include <boost/mp11/algorithm.hpp>
+
+#include "../support/op_table.hpp"
 #include "micrograd/ops.hpp"
 
 namespace micrograd_check {
 
-/// Every operation of the public API. `*_c` takes a double constant on the right, `c_*` on the
-/// left (`x + 2.0`, `2.0 - x`).
-enum class Op : std::uint8_t {
-  add,
-  sub,
-  mul,
-  div,  // node op node
-  add_c,
-  c_add,
-  sub_c,
-  c_sub,
-  mul_c,
-  c_mul,
-  div_c,
-  c_div,  // node op double, double op node
-  neg,
-  pow,
-  exp,
-  tanh,
-  relu,
-  log,  // unary
-};
-inline constexpr std::size_t op_count = 18;
+using micrograd::test::all_op_count;
+using micrograd::test::all_ops;
+using micrograd::test::Spelling;
+using micrograd::test::test_op;
+using micrograd::test::unary_op_count;
 
-inline constexpr std::array<std::string_view, op_count> op_names{
-    "+",  "-",  "*",  "/",   "+c",  "c+",  "-c",   "c-",   "*c",
-    "c*", "/c", "c/", "neg", "pow", "exp", "tanh", "relu", "log"};
+/// The operands of an instruction of two inputs: two nodes, a node and a number (`a op c`), a
+/// number and a node (`c op a`).
+enum class Operands : std::uint8_t { nodes, node_number, number_node };
 
-inline constexpr std::string_view name(Op op) { return op_names[static_cast<std::size_t>(op)]; }
-
-inline constexpr bool is_binary(Op op) { return op <= Op::div; }
-inline constexpr bool has_constant(Op op) { return op >= Op::add_c && op <= Op::c_div; }
-
-/// One instruction: `node = a op b`, `a op c`, `c op a` or `op(a)` (pow: `a ^ c`). `form`
-/// chooses between equivalent spellings so that all of them are exercised: for binary ops 0 is
-/// `a + b`, 1 is `r = a; r += b` (dynamic engine only); for unary ops 0 is the member
-/// (`a.exp()`), 1 the free function (`exp(a)`); for pow with an integer exponent, form 1 is
-/// `ct::pow<N>(a)` in the compile-time engine.
+/// One instruction: `node = op(a)`, `a op b`, `a op c` or `c op a`, `op` an index into
+/// `all_ops`. `c` is the number operand, or the number an op carries (pow's exponent). `form`
+/// chooses between equivalent spellings so that all of them are exercised: 0 the member
+/// (`a.exp()`) or, in the compile-time engine, `ct::exp(a)`; 1 the free function found by
+/// argument-dependent lookup (`exp(a)`, `max(a, b)`), or, for `+ - * /` on two nodes,
+/// `r = a; r += b` (dynamic engine only); 2 as 1, except `ct::pow<N>(a)` for pow with an integer.
 struct Instr {
-  Op op;
+  std::uint8_t op;
+  Operands operands;
   std::uint32_t a;
-  std::uint32_t b;  // second operand (binary ops only)
-  double c;         // constant operand, or pow's exponent
+  std::uint32_t b;  // second node (Operands::nodes only)
+  double c;
   std::uint8_t form;
 };
 
@@ -83,6 +69,69 @@ struct Program {
   std::vector<Instr> code;     // node inputs.size() + k is code[k]; the last node is the output
   std::size_t num_nodes() const { return inputs.size() + code.size(); }
 };
+
+inline constexpr bool is_binary(std::uint8_t op) { return op >= unary_op_count; }
+/// Does the instruction read a second node?
+inline constexpr bool reads_b(const Instr& in) {
+  return is_binary(in.op) && in.operands == Operands::nodes;
+}
+
+template <class Op>
+inline constexpr bool is_scalar_pow = std::is_same_v<Op, micrograd::ops::scalar_pow_op>;
+
+/// Calls `f(std::type_identity<Op>{})` for the op of index `op`.
+template <class F>
+decltype(auto) with_op(std::uint8_t op, F&& f) {
+  return boost::mp11::mp_with_index<all_op_count>(std::size_t{op}, [&](auto i) -> decltype(auto) {
+    return f(std::type_identity<boost::mp11::mp_at_c<all_ops, decltype(i)::value>>{});
+  });
+}
+
+/// The kinds of instruction counted by the tests' coverage statistics: each unary op, and each
+/// binary op with each of its operand forms (pow with a number on the right is the unary
+/// scalar pow, not a kind of its own).
+inline constexpr std::size_t kind_count = unary_op_count + 3 * (all_op_count - unary_op_count);
+inline constexpr std::size_t kind_of(const Instr& in) {
+  return is_binary(in.op)
+             ? unary_op_count + 3 * (in.op - unary_op_count) + static_cast<std::size_t>(in.operands)
+             : in.op;
+}
+inline Instr instr_of_kind(std::size_t kind) {
+  Instr in{};
+  if (kind < unary_op_count) {
+    in.op = static_cast<std::uint8_t>(kind);
+  } else {
+    in.op = static_cast<std::uint8_t>(unary_op_count + (kind - unary_op_count) / 3);
+    in.operands = static_cast<Operands>((kind - unary_op_count) % 3);
+  }
+  return in;
+}
+/// Is this kind drawn at all?
+inline bool kind_exists(std::size_t kind) {
+  const Instr in = instr_of_kind(kind);
+  return with_op(in.op, [&](auto t) {
+    using Op = typename decltype(t)::type;
+    return !(std::is_same_v<Op, micrograd::ops::pow_op> && in.operands == Operands::node_number);
+  });
+}
+/// "sqrt", "pow(a, b)", "max(a, c)", "c - a"
+inline std::string kind_name(std::size_t kind) {
+  const Instr in = instr_of_kind(kind);
+  return with_op(in.op, [&](auto t) {
+    using Op = typename decltype(t)::type;
+    std::string name(Op::symbol);
+    if (is_scalar_pow<Op>) return name + "(a, c)";
+    if (!is_binary(in.op)) return name;
+    if (test_op<Op>::spelling == Spelling::infix) {
+      return in.operands == Operands::nodes         ? "a " + name + " b"
+             : in.operands == Operands::node_number ? "a " + name + " c"
+                                                    : "c " + name + " a";
+    }
+    return name + (in.operands == Operands::nodes         ? "(a, b)"
+                   : in.operands == Operands::node_number ? "(a, c)"
+                                                          : "(c, a)");
+  });
+}
 
 /// Shape of the generated programs.
 struct GenOptions {
@@ -126,91 +175,55 @@ inline constexpr std::array<double, 13> pow_exponents{2.0, 3.0,  0.5, -1.0, -2.0
 
 inline bool is_integer(double e) { return e == std::floor(e); }
 
-/// The instruction's result in plain doubles (the formulas of <micrograd/ops.hpp>).
-inline double eval_instr(const Instr& in, const std::vector<double>& v) {
-  const double a = v[in.a];
-  switch (in.op) {
-    case Op::add:
-      return a + v[in.b];
-    case Op::sub:
-      return a - v[in.b];
-    case Op::mul:
-      return a * v[in.b];
-    case Op::div:
-      return a / v[in.b];
-    case Op::add_c:
-      return a + in.c;
-    case Op::c_add:
-      return in.c + a;
-    case Op::sub_c:
-      return a - in.c;
-    case Op::c_sub:
-      return in.c - a;
-    case Op::mul_c:
-      return a * in.c;
-    case Op::c_mul:
-      return in.c * a;
-    case Op::div_c:
-      return a / in.c;
-    case Op::c_div:
-      return in.c / a;
-    case Op::neg:
-      return -a;
-    case Op::pow:
-      return micrograd::ops::scalar_pow_op{in.c}.value(a);
-    case Op::exp:
-      return micrograd::ops::exp_op::value(a);
-    case Op::tanh:
-      return micrograd::ops::tanh_op::value(a);
-    case Op::relu:
-      return micrograd::ops::relu_op::value(a);
-    case Op::log:
-      return micrograd::ops::log_op::value(a);
+/// The operands' values of a binary instruction: (lhs, rhs).
+inline std::array<double, 2> operand_values(const Instr& in, const std::vector<double>& v) {
+  switch (in.operands) {
+    case Operands::node_number:
+      return {v[in.a], in.c};
+    case Operands::number_node:
+      return {in.c, v[in.a]};
+    case Operands::nodes:
+      break;
   }
-  return std::numeric_limits<double>::quiet_NaN();
+  return {v[in.a], v[in.b]};
+}
+
+/// The instruction's result in plain doubles (the functors of <micrograd/ops.hpp>).
+inline double eval_instr(const Instr& in, const std::vector<double>& v) {
+  return with_op(in.op, [&](auto t) {
+    using Op = typename decltype(t)::type;
+    if constexpr (micrograd::ops::binary_op<Op>) {
+      const auto [l, r] = operand_values(in, v);
+      return Op::value(l, r);
+    } else {
+      return micrograd::test::make_op<Op>(in.c).value(v[in.a]);
+    }
+  });
 }
 
 namespace detail {
 
-/// Is `in` well inside its domain at these node values, and is its result well conditioned?
+/// Is `in` inside its op's domain at these node values, and is its result well conditioned?
 inline bool acceptable(const Instr& in, const std::vector<double>& v, double r) {
   if (!std::isfinite(r) || std::fabs(r) > 1e3) return false;
   if (r != 0.0 && std::fabs(r) < 1e-3) return false;
-  const double a = v[in.a];
-  const double b = is_binary(in.op) ? v[in.b] : in.c;
-  switch (in.op) {
-    case Op::add:
-    case Op::sub:
-    case Op::add_c:
-    case Op::c_add:
-    case Op::sub_c:
-    case Op::c_sub:
-      return std::fabs(r) >= 0.05 * std::max(std::fabs(a), std::fabs(b));  // mild cancellation
-    case Op::div:
-    case Op::div_c:
-      return std::fabs(b) >= 0.2;
-    case Op::c_div:
-      return std::fabs(a) >= 0.2;
-    case Op::pow:
-      if (!is_integer(in.c)) return a >= 0.1;
-      return in.c >= 0.0 || std::fabs(a) >= 0.2;
-    case Op::exp:
-      return a <= 7.0;
-    case Op::tanh:
-      return std::fabs(a) <= 4.0;  // keep 1 - tanh^2 well away from 0
-    case Op::relu:
-      return std::fabs(a) >= 1e-2;  // not at the kink
-    case Op::log:
-      return a >= 0.1;
-    default:
-      return true;
-  }
+  return with_op(in.op, [&](auto t) {
+    using Op = typename decltype(t)::type;
+    if constexpr (micrograd::ops::binary_op<Op>) {
+      const auto [l, rr] = operand_values(in, v);
+      return test_op<Op>::contains(l, rr);
+    } else {
+      return micrograd::test::in_domain(micrograd::test::make_op<Op>(in.c), v[in.a]);
+    }
+  });
 }
 
 }  // namespace detail
 
 /// The program of `seed`: deterministic, every op possible, subexpressions reused, every input
-/// reaching the output (nodes that nothing reads are summed into it at the end).
+/// reaching the output (nodes that nothing reads are summed into it at the end). Each
+/// instruction draws a kind (uniformly), then operands until they fit its domain (a new kind
+/// every 8 attempts), so that ops with narrow domains (asin) are drawn as often as the others.
 inline Program generate(std::uint64_t seed, const GenOptions& opt = {}) {
   Rng rng(seed * 0x2545f4914f6cdd1dULL + 1);
   Program p;
@@ -233,36 +246,55 @@ inline Program generate(std::uint64_t seed, const GenOptions& opt = {}) {
   for (std::uint32_t k = 0; k < n_ops; ++k) {
     Instr in{};
     bool found = false;
+    std::size_t kind = 0;
     for (int attempt = 0; attempt < 64 && !found; ++attempt) {
-      in.op = static_cast<Op>(rng.between(0, op_count - 1));
+      if (attempt % 8 == 0) {
+        do kind = rng.between(0, kind_count - 1);
+        while (!kind_exists(kind));
+      }
+      in = instr_of_kind(kind);
       in.a = pick();
-      in.b = is_binary(in.op) ? pick() : 0;
+      in.b = reads_b(in) ? pick() : 0;
       in.c = 0.0;
-      if (has_constant(in.op)) {
+      if (is_binary(in.op) && in.operands != Operands::nodes) {
         in.c = std::round(rng.uniform(-4.0, 4.0) * 8.0) / 8.0;  // short binary fractions
         if (std::fabs(in.c) < 0.25) in.c = 1.5;
       }
-      if (in.op == Op::pow) in.c = pow_exponents[rng.between(0, pow_exponents.size() - 1)];
-      in.form = static_cast<std::uint8_t>(rng.coin() ? 1 : 0);
+      with_op(in.op, [&](auto t) {
+        if constexpr (is_scalar_pow<typename decltype(t)::type>) {
+          in.c = pow_exponents[rng.between(0, pow_exponents.size() - 1)];
+        }
+      });
+      in.form = static_cast<std::uint8_t>(rng.between(0, 2));
       found = detail::acceptable(in, vals, eval_instr(in, vals));
     }
     if (!found) {  // nothing fitted (rare): a negation always does
-      in = Instr{Op::neg, pick(), 0, 0.0, 0};
+      in = Instr{
+          static_cast<std::uint8_t>(boost::mp11::mp_find<all_ops, micrograd::ops::neg_op>::value),
+          Operands::nodes,
+          pick(),
+          0,
+          0.0,
+          0};
     }
     ++uses[in.a];
-    if (is_binary(in.op)) ++uses[in.b];
+    if (reads_b(in)) ++uses[in.b];
     vals.push_back(eval_instr(in, vals));
     uses.push_back(0);
     p.code.push_back(in);
   }
   // Fold every unread node (inputs included) into the output, so every input has a path to it:
   // by + or -, whichever cancels less.
+  constexpr auto add =
+      static_cast<std::uint8_t>(boost::mp11::mp_find<all_ops, micrograd::ops::add_op>::value);
+  constexpr auto sub =
+      static_cast<std::uint8_t>(boost::mp11::mp_find<all_ops, micrograd::ops::sub_op>::value);
   const std::size_t last = vals.size() - 1;
   std::uint32_t out = static_cast<std::uint32_t>(last);
   for (std::uint32_t i = 0; i < last; ++i) {
     if (uses[i] != 0) continue;
-    const bool add = std::fabs(vals[out] + vals[i]) >= std::fabs(vals[out] - vals[i]);
-    const Instr in{add ? Op::add : Op::sub, out, i, 0.0, 0};
+    const bool plus = std::fabs(vals[out] + vals[i]) >= std::fabs(vals[out] - vals[i]);
+    const Instr in{plus ? add : sub, Operands::nodes, out, i, 0.0, 0};
     vals.push_back(eval_instr(in, vals));
     p.code.push_back(in);
     out = static_cast<std::uint32_t>(vals.size() - 1);
@@ -271,73 +303,53 @@ inline Program generate(std::uint64_t seed, const GenOptions& opt = {}) {
 }
 
 /// Runs the program on nodes of type T (micrograd::Value, torch::Tensor, ...) through the public
-/// operators only: `a + b`, `2.0 - a`, `a.pow(e)`, `exp(a)` (found by argument-dependent
-/// lookup). `compound` enables the `r = a; r += b` spelling (micrograd's compound assignment
-/// rebinds; on a torch::Tensor it would be an in-place update, so it is off for libtorch).
-/// Returns every node, inputs first; the last is the output.
-template <class T, bool compound, class MakeLeaf>
-std::vector<T> build(const Program& p, MakeLeaf&& make_leaf) {
+/// spellings only (op_table.hpp): `a + b`, `2.0 - a`, `a.pow(e)`, `sqrt(a)`, `max(a, b)` (found
+/// by argument-dependent lookup). `compound` enables the `r = a; r += b` spelling (micrograd's
+/// compound assignment rebinds; on a torch::Tensor it would be an in-place update, so it is off
+/// for libtorch), `members` the member spellings (`a.sqrt()`; a Tensor lacks some).
+/// `number(c)` makes the number operand of a binary op (a double for micrograd, to exercise the
+/// overloads with a double on either side; a tensor without gradient for libtorch, whose
+/// max(Tensor, double) would mean something else). Returns every node, inputs first; the last
+/// is the output.
+template <class T, bool compound, bool members, class MakeLeaf, class Number>
+std::vector<T> build(const Program& p, MakeLeaf&& make_leaf, Number&& number) {
   std::vector<T> n;
   n.reserve(p.num_nodes());
   for (const double x : p.inputs) n.push_back(make_leaf(x));
   for (const Instr& in : p.code) {
     const T& a = n[in.a];
-    const double c = in.c;
-    auto binary = [&](auto plain, auto comp) -> T {
-      if constexpr (compound) {
-        if (in.form == 1) {
-          T r = a;
-          comp(r);
-          return r;
+    T r = with_op(in.op, [&](auto t) -> T {
+      using Op = typename decltype(t)::type;
+      using Test = test_op<Op>;
+      if constexpr (micrograd::ops::binary_op<Op>) {
+        switch (in.operands) {
+          case Operands::node_number:
+            return Test::call(a, number(in.c));
+          case Operands::number_node:
+            return Test::call(number(in.c), a);
+          case Operands::nodes:
+            break;
         }
+        if constexpr (compound && Test::spelling == Spelling::infix) {
+          if (in.form == 1) {
+            T acc = a;
+            Test::compound(acc, n[in.b]);
+            return acc;
+          }
+        }
+        return Test::call(a, n[in.b]);
+      } else if constexpr (is_scalar_pow<Op>) {
+        if constexpr (members) {
+          if (in.form == 0) return Test::member(a, in.c);
+        }
+        return Test::call(a, in.c);
+      } else {
+        if constexpr (members) {
+          if (in.form == 0) return Test::member(a);
+        }
+        return Test::call(a);
       }
-      return plain();
-    };
-    T r = [&]() -> T {
-      switch (in.op) {
-        case Op::add:
-          return binary([&] { return a + n[in.b]; }, [&](auto& r) { r += n[in.b]; });
-        case Op::sub:
-          return binary([&] { return a - n[in.b]; }, [&](auto& r) { r -= n[in.b]; });
-        case Op::mul:
-          return binary([&] { return a * n[in.b]; }, [&](auto& r) { r *= n[in.b]; });
-        case Op::div:
-          return binary([&] { return a / n[in.b]; }, [&](auto& r) { r /= n[in.b]; });
-        case Op::add_c:
-          return binary([&] { return a + c; },
-                        [&](auto& r) { r += std::remove_cvref_t<decltype(r)>(c); });
-        case Op::c_add:
-          return c + a;
-        case Op::sub_c:
-          return binary([&] { return a - c; },
-                        [&](auto& r) { r -= std::remove_cvref_t<decltype(r)>(c); });
-        case Op::c_sub:
-          return c - a;
-        case Op::mul_c:
-          return binary([&] { return a * c; },
-                        [&](auto& r) { r *= std::remove_cvref_t<decltype(r)>(c); });
-        case Op::c_mul:
-          return c * a;
-        case Op::div_c:
-          return binary([&] { return a / c; },
-                        [&](auto& r) { r /= std::remove_cvref_t<decltype(r)>(c); });
-        case Op::c_div:
-          return c / a;
-        case Op::neg:
-          return -a;
-        case Op::pow:
-          return in.form == 1 ? pow(a, c) : a.pow(c);
-        case Op::exp:
-          return in.form == 1 ? exp(a) : a.exp();
-        case Op::tanh:
-          return in.form == 1 ? tanh(a) : a.tanh();
-        case Op::relu:
-          return in.form == 1 ? relu(a) : a.relu();
-        case Op::log:
-          return in.form == 1 ? log(a) : a.log();
-      }
-      return a;
-    }();
+    });
     n.push_back(std::move(r));
   }
   return n;
@@ -352,54 +364,35 @@ inline std::string format_double(double x) {
 }
 
 /// The expression of instruction `in` in C++, over node names `n<i>`; `ct` selects the
-/// compile-time engine's spelling (`ct::exp(n3)`, `ct::pow<2>(n3)`).
+/// compile-time engine's spellings (`ct::exp(n3)` or `exp(n3)`, `ct::pow<2>(n3)`).
 inline std::string expression(const Instr& in, bool ct) {
   const std::string a = "n" + std::to_string(in.a);
   const std::string b = "n" + std::to_string(in.b);
   const std::string c = "(" + format_double(in.c) + ")";
-  const std::string ns = ct ? "ct::" : "";
-  switch (in.op) {
-    case Op::add:
-      return a + " + " + b;
-    case Op::sub:
-      return a + " - " + b;
-    case Op::mul:
-      return a + " * " + b;
-    case Op::div:
-      return a + " / " + b;
-    case Op::add_c:
-      return a + " + " + c;
-    case Op::c_add:
-      return c + " + " + a;
-    case Op::sub_c:
-      return a + " - " + c;
-    case Op::c_sub:
-      return c + " - " + a;
-    case Op::mul_c:
-      return a + " * " + c;
-    case Op::c_mul:
-      return c + " * " + a;
-    case Op::div_c:
-      return a + " / " + c;
-    case Op::c_div:
-      return c + " / " + a;
-    case Op::neg:
-      return "-" + a;
-    case Op::pow:
-      if (ct && in.form == 1 && is_integer(in.c)) {
+  return with_op(in.op, [&](auto t) -> std::string {
+    using Op = typename decltype(t)::type;
+    using Test = test_op<Op>;
+    const std::string name(Test::name);
+    const std::string fn = (ct && in.form == 0 ? "ct::" : "") + name;
+    if constexpr (micrograd::ops::binary_op<Op>) {
+      const std::string l = in.operands == Operands::number_node ? c : a;
+      const std::string r = in.operands == Operands::nodes         ? b
+                            : in.operands == Operands::node_number ? c
+                                                                   : a;
+      if (Test::spelling == Spelling::infix) return l + " " + name + " " + r;
+      return fn + "(" + l + ", " + r + ")";
+    } else if constexpr (is_scalar_pow<Op>) {
+      if (ct && in.form == 2 && is_integer(in.c)) {
         return "ct::pow<" + std::to_string(static_cast<int>(in.c)) + ">(" + a + ")";
       }
-      return ns + "pow(" + a + ", " + format_double(in.c) + ")";
-    case Op::exp:
-      return ns + "exp(" + a + ")";
-    case Op::tanh:
-      return ns + "tanh(" + a + ")";
-    case Op::relu:
-      return ns + "relu(" + a + ")";
-    case Op::log:
-      return ns + "log(" + a + ")";
-  }
-  return a;
+      if (!ct && in.form == 0) return a + ".pow(" + format_double(in.c) + ")";
+      return fn + "(" + a + ", " + format_double(in.c) + ")";
+    } else {
+      if (Test::spelling == Spelling::prefix) return name + a;
+      if (!ct && in.form == 0) return a + "." + name + "()";
+      return fn + "(" + a + ")";
+    }
+  });
 }
 
 /// The program as readable C++ (for failure messages).

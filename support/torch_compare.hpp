@@ -24,6 +24,11 @@ inline torch::Tensor torch_leaf(double x) {
   return torch::scalar_tensor(x, torch::TensorOptions().dtype(torch::kFloat64).requires_grad(true));
 }
 
+/// A float64 0-dim tensor without gradient: a number operand (`max(t, torch_number(2.5))`).
+inline torch::Tensor torch_number(double c) {
+  return torch::scalar_tensor(c, torch::TensorOptions().dtype(torch::kFloat64));
+}
+
 /// What backward() left in a libtorch leaf: an undefined .grad() (no path to the output) is 0,
 /// as micrograd's untouched leaf gradient.
 inline double torch_grad(const torch::Tensor& leaf) {
@@ -33,8 +38,8 @@ inline double torch_grad(const torch::Tensor& leaf) {
 
 /// The program in micrograd's dynamic engine: output value and d output / d input_i.
 inline CtResult run_micrograd(const Program& p) {
-  std::vector<micrograd::Value> n =
-      build<micrograd::Value, true>(p, [](double x) { return micrograd::Value(x); });
+  std::vector<micrograd::Value> n = build<micrograd::Value, true, true>(
+      p, [](double x) { return micrograd::Value(x); }, [](double c) { return c; });
   micrograd::Value out = n.back();
   out.backward();
   CtResult r{out.data(), {}};
@@ -44,7 +49,8 @@ inline CtResult run_micrograd(const Program& p) {
 
 /// The same program in libtorch.
 inline CtResult run_torch(const Program& p) {
-  std::vector<torch::Tensor> n = build<torch::Tensor, false>(p, torch_leaf);
+  std::vector<torch::Tensor> n =
+      build<torch::Tensor, false, false>(p, torch_leaf, [](double c) { return torch_number(c); });
   n.back().backward();
   CtResult r{n.back().item<double>(), {}};
   for (std::size_t i = 0; i < p.inputs.size(); ++i) r.grad.push_back(torch_grad(n[i]));
@@ -95,7 +101,7 @@ inline std::size_t shared_nodes(const Program& p) {
   std::vector<int> uses(p.num_nodes(), 0);
   for (const Instr& in : p.code) {
     ++uses[in.a];
-    if (is_binary(in.op)) ++uses[in.b];
+    if (reads_b(in)) ++uses[in.b];
   }
   return static_cast<std::size_t>(
       std::count_if(uses.begin(), uses.end(), [](int u) { return u > 1; }));
@@ -110,7 +116,7 @@ struct SweepStats {
   double max_rel = 0.0;  // over values and gradients (see Comparison)
   double max_abs_near_zero = 0.0;
   std::uint64_t worst_seed = 0;
-  std::array<std::size_t, op_count> op_uses{};
+  std::array<std::size_t, kind_count> op_uses{};  // by kind_of(instruction)
   std::string first_failures;  // the first few failing programs, with their listings
 };
 
@@ -125,7 +131,7 @@ inline SweepStats sweep(std::size_t count, std::uint64_t first_seed = 1,
     s.gradients += p.inputs.size();
     s.nodes += p.num_nodes();
     s.shared += shared_nodes(p);
-    for (const Instr& in : p.code) ++s.op_uses[static_cast<std::size_t>(in.op)];
+    for (const Instr& in : p.code) ++s.op_uses[kind_of(in)];
     s.max_abs_near_zero = std::max(s.max_abs_near_zero, c.max_abs_near_zero);
     if (c.max_rel > s.max_rel) {
       s.max_rel = c.max_rel;

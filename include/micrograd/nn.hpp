@@ -27,14 +27,14 @@ namespace detail {
 
 /// `a(act)`, taking over the caller's reference to `act`; the result has one, the caller's.
 inline Node* activate_node(Node* act, Activation a) {
-  OpCode op = OpCode::tanh;
+  OpCode op = op_code<ops::tanh_op>;
   double out = 0.0;
   switch (a) {
     case Activation::tanh:
       out = ops::tanh_op::value(act->data);
       break;
     case Activation::relu:
-      op = OpCode::relu;
+      op = op_code<ops::relu_op>;
       out = ops::relu_op::value(act->data);
       break;
     case Activation::linear:

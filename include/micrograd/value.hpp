@@ -7,14 +7,22 @@
 /// `backward()` applies the chain rule from a node to everything it was computed from.
 
 #include <atomic>
+#include <charconv>
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <ostream>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <type_traits>
 #include <vector>
 
+#include <boost/mp11/algorithm.hpp>
+
 #include "micrograd/detail/node.hpp"
+#include "micrograd/detail/op_codes.hpp"
 #include "micrograd/detail/pool.hpp"
 #include "micrograd/ops.hpp"
 
@@ -41,10 +49,72 @@ namespace detail {
 
 inline Node* make_leaf(double data) { return make_node(OpCode::leaf, data, nullptr, nullptr); }
 
-inline Node* make_pow(Node* x, double exponent) {
-  Node* n = make_node(OpCode::pow, ops::scalar_pow_op{exponent}.value(x->data), x, nullptr);
-  n->exponent = exponent;
+/// The op of a unary node: an op with a number (scalar_pow_op) keeps it in `exponent`.
+template <class Op>
+[[gnu::always_inline]] inline Op load_op(const Node* n) noexcept {
+  static_assert(storable_op<Op>, "an op of one input carries at most 8 trivially copyable bytes");
+  if constexpr (std::is_empty_v<Op>) {
+    return Op{};
+  } else {
+    Op op;
+    std::memcpy(static_cast<void*>(&op), &n->exponent, sizeof(Op));
+    return op;
+  }
+}
+
+/// A node `op(x)` with code `code`, the op's number (if any) stored in it.
+template <class Op>
+[[gnu::always_inline]] inline Node* make_unary(OpCode code, const Op& op, Node* x) {
+  Node* n = make_node(code, op.value(x->data), x, nullptr);
+  if constexpr (!std::is_empty_v<Op>) {
+    std::memcpy(&n->exponent, static_cast<const void*>(&op), sizeof(Op));
+  }
   return n;
+}
+
+/// User ops (micrograd::apply): the chain rule and the name, reached through the node's code.
+template <class Op>
+double user_unary_backward(const Node* n, double out, double g) {
+  return load_op<Op>(n).backward(n->lhs->data, out, g);
+}
+template <class Op>
+double user_binary_lhs(const Node* n, double out, double g) {
+  return Op{}.backward_lhs(n->lhs->data, n->rhs->data, out, g);
+}
+template <class Op>
+double user_binary_rhs(const Node* n, double out, double g) {
+  return Op{}.backward_rhs(n->lhs->data, n->rhs->data, out, g);
+}
+template <class Op, bool Binary>
+std::string user_op_name(const Node* n) {
+  if constexpr (Binary) {
+    return ops::display_name(Op{});
+  } else {
+    return ops::display_name(load_op<Op>(n));
+  }
+}
+template <class Op, bool Binary>
+constexpr UserOp make_user_op_entry() {
+  if constexpr (Binary) {
+    return {Op::symbol, &user_binary_lhs<Op>, &user_binary_rhs<Op>, nullptr, &user_op_name<Op, Binary>};
+  } else {
+    return {Op::symbol, nullptr, nullptr, &user_unary_backward<Op>, &user_op_name<Op, Binary>};
+  }
+}
+template <class Op, bool Binary>
+inline constexpr UserOp user_op_entry = make_user_op_entry<Op, Binary>();
+
+/// The code of `Op` with `Binary` inputs: the registry's for a built-in op, else the one
+/// assigned to it at its first use.
+template <class Op, bool Binary>
+[[gnu::always_inline]] inline OpCode code_of() {
+  using registry = std::conditional_t<Binary, binary_registry, unary_registry>;
+  if constexpr (boost::mp11::mp_contains<registry, Op>::value) {
+    return op_code<Op>;
+  } else {
+    static const OpCode code = register_user_op(&user_op_entry<Op, Binary>, Binary);
+    return code;
+  }
 }
 
 /// Labelled nodes alive, over all threads: while there are none, destroy() skips looking for
@@ -85,10 +155,10 @@ inline void destroy_nodes(Node* n) noexcept {
     // Read everything first: once freed, the node may be another thread's again.
     const OpCode op = cur->op;
     Node* const l = cur->lhs;
-    Node* const r = op >= OpCode::add ? cur->rhs : nullptr;
+    Node* const r = is_binary_code(op) ? cur->rhs : nullptr;
     free_one(cur);
     if (op != OpCode::leaf) {
-      if (op >= OpCode::add) {
+      if (is_binary_code(op)) {
         if ((r->counts -= Node::parent_ref) == 0) {
           if (r->is_leaf()) {
             free_one(r);  // at once: a deep chain must not stack all its numbers
@@ -182,51 +252,50 @@ template <Sweep S>
   }
 }
 
-/// The chain rule for one node: its adjoint `grad` into its inputs, each term from ops.hpp.
+/// The chain rule for a node of a user op (micrograd::apply), through its entry in user_ops.
+template <Sweep S>
+[[gnu::noinline]] inline void user_backward_step(Node* n, Node*& ready, Node* root) noexcept {
+  const UserOp& u = *user_ops[static_cast<std::size_t>(n->op)];
+  const double g = n->grad;
+  const double out = n->data;
+  if (n->is_binary()) {
+    const double dl = u.lhs(n, out, g);
+    const double dr = u.rhs(n, out, g);
+    propagate<S>(n->lhs, dl, ready, root);
+    propagate<S>(n->rhs, dr, ready, root);
+  } else {
+    propagate<S>(n->lhs, u.unary(n, out, g), ready, root);
+  }
+}
+
+/// The chain rule for one node: its adjoint `grad` into its inputs, each term from the op's
+/// functor. The dispatch over the registry's ops is a switch generated from its lists.
 template <Sweep S>
 [[gnu::always_inline]] inline void backward_step(Node* n, Node*& ready, Node* root) noexcept {
+  const OpCode code = n->op;
+  if (code == OpCode::leaf) return;
   const double g = n->grad;
   const double out = n->data;
   Node* const l = n->lhs;
-  switch (n->op) {
-    case OpCode::leaf:
-      return;
-    case OpCode::add:
-      propagate<S>(l, ops::add_op::backward_lhs(l->data, n->rhs->data, out, g), ready, root);
-      propagate<S>(n->rhs, ops::add_op::backward_rhs(l->data, n->rhs->data, out, g), ready, root);
-      return;
-    case OpCode::sub:
-      propagate<S>(l, ops::sub_op::backward_lhs(l->data, n->rhs->data, out, g), ready, root);
-      propagate<S>(n->rhs, ops::sub_op::backward_rhs(l->data, n->rhs->data, out, g), ready, root);
-      return;
-    case OpCode::mul:
-      propagate<S>(l, ops::mul_op::backward_lhs(l->data, n->rhs->data, out, g), ready, root);
-      propagate<S>(n->rhs, ops::mul_op::backward_rhs(l->data, n->rhs->data, out, g), ready, root);
-      return;
-    case OpCode::div:
-      propagate<S>(l, ops::div_op::backward_lhs(l->data, n->rhs->data, out, g), ready, root);
-      propagate<S>(n->rhs, ops::div_op::backward_rhs(l->data, n->rhs->data, out, g), ready, root);
-      return;
-    case OpCode::neg:
-      propagate<S>(l, ops::neg_op::backward(l->data, out, g), ready, root);
-      return;
-    case OpCode::pow:
-      propagate<S>(l, ops::scalar_pow_op{n->exponent}.backward(l->data, out, g), ready, root);
-      return;
-    case OpCode::exp:
-      propagate<S>(l, ops::exp_op::backward(l->data, out, g), ready, root);
-      return;
-    case OpCode::tanh:
-      propagate<S>(l, ops::tanh_op::backward(l->data, out, g), ready, root);
-      return;
-    case OpCode::relu:
-      propagate<S>(l, ops::relu_op::backward(l->data, out, g), ready, root);
-      return;
-    case OpCode::log:
-      propagate<S>(l, ops::log_op::backward(l->data, out, g), ready, root);
-      return;
+  if (code < OpCode::first_user_unary) {
+    boost::mp11::mp_with_index<builtin_unary_count>(
+        static_cast<std::size_t>(code) - 1, [&](auto i) {
+          using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
+          // d out/d x = op'(x), times the adjoint of out
+          propagate<S>(l, load_op<Op>(n).backward(l->data, out, g), ready, root);
+        });
+  } else if (code >= OpCode::first_binary && code < OpCode::first_user_binary) {
+    boost::mp11::mp_with_index<builtin_binary_count>(
+        static_cast<std::size_t>(code) - static_cast<std::size_t>(OpCode::first_binary),
+        [&](auto i) {
+          using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
+          Node* const r = n->rhs;
+          propagate<S>(l, Op::backward_lhs(l->data, r->data, out, g), ready, root);
+          propagate<S>(r, Op::backward_rhs(l->data, r->data, out, g), ready, root);
+        });
+  } else {
+    user_backward_step<S>(n, ready, root);
   }
-  __builtin_unreachable();
 }
 
 /// The interior inputs of `n` (none for a leaf input), for the traversals below.
@@ -408,8 +477,9 @@ class Value {
     return *this;
   }
 
-  /// The operation that made this value: "+", "-", "*", "/", "neg", "**2" (pow with its
-  /// exponent, as micrograd prints it), "exp", "tanh", "relu", "log"; "" for a leaf.
+  /// The operation that made this value: its functor's symbol ("+", "neg", "tanh", "sqrt",
+  /// "max", a user op's own), "**2" for pow with a number (the exponent in its shortest
+  /// round-trip form, as micrograd prints it: "**-0.5", "**1e-07"); "" for a leaf.
   [[nodiscard]] std::string op() const;
 
   /// The distinct inputs of the operation that made this value (none for a leaf).
@@ -424,32 +494,47 @@ class Value {
   /// Leaves accumulate; interior nodes are reset first, so they show this pass only.
   void backward() { detail::backward(node_); }
 
-  /// x^exponent for a real exponent (micrograd's `x ** k`).
-  [[nodiscard]] Value pow(double exponent) const {
-    return Value(detail::make_pow(node_, exponent), adopt);
-  }
-  /// e^x
-  [[nodiscard]] Value exp() const { return unary<ops::exp_op>(detail::OpCode::exp); }
-  /// tanh(x)
-  [[nodiscard]] Value tanh() const { return unary<ops::tanh_op>(detail::OpCode::tanh); }
-  /// max(0, x); relu'(0) = 0
-  [[nodiscard]] Value relu() const { return unary<ops::relu_op>(detail::OpCode::relu); }
-  /// ln(x)
-  [[nodiscard]] Value log() const { return unary<ops::log_op>(detail::OpCode::log); }
+  /// x^exponent for a real exponent (micrograd's `x ** k`; PyTorch's pow(Tensor, Scalar)).
+  [[nodiscard]] Value pow(double exponent) const { return unary(ops::scalar_pow_op{exponent}); }
+  /// x^e with both differentiable (torch.pow(Tensor, Tensor))
+  [[nodiscard]] Value pow(const Value& e) const { return binary<ops::pow_op>(node_, e.node_); }
+  // One member per op of the registry (ops/elementary.hpp has the maths and PyTorch's rules).
+  [[nodiscard]] Value exp() const { return unary(ops::exp_op{}); }          ///< e^x
+  [[nodiscard]] Value tanh() const { return unary(ops::tanh_op{}); }        ///< tanh x
+  [[nodiscard]] Value relu() const { return unary(ops::relu_op{}); }        ///< max(0, x)
+  [[nodiscard]] Value log() const { return unary(ops::log_op{}); }          ///< ln x
+  [[nodiscard]] Value sqrt() const { return unary(ops::sqrt_op{}); }        ///< sqrt x
+  [[nodiscard]] Value sin() const { return unary(ops::sin_op{}); }          ///< sin x
+  [[nodiscard]] Value cos() const { return unary(ops::cos_op{}); }          ///< cos x
+  [[nodiscard]] Value tan() const { return unary(ops::tan_op{}); }          ///< tan x
+  [[nodiscard]] Value asin() const { return unary(ops::asin_op{}); }        ///< asin x
+  [[nodiscard]] Value acos() const { return unary(ops::acos_op{}); }        ///< acos x
+  [[nodiscard]] Value atan() const { return unary(ops::atan_op{}); }        ///< atan x
+  [[nodiscard]] Value sinh() const { return unary(ops::sinh_op{}); }        ///< sinh x
+  [[nodiscard]] Value cosh() const { return unary(ops::cosh_op{}); }        ///< cosh x
+  [[nodiscard]] Value sigmoid() const { return unary(ops::sigmoid_op{}); }  ///< 1/(1+e^-x)
+  [[nodiscard]] Value abs() const { return unary(ops::abs_op{}); }          ///< |x|; abs'(0) = 0
+  [[nodiscard]] Value log1p() const { return unary(ops::log1p_op{}); }      ///< ln(1+x)
+  [[nodiscard]] Value expm1() const { return unary(ops::expm1_op{}); }      ///< e^x - 1
+  [[nodiscard]] Value erf() const { return unary(ops::erf_op{}); }          ///< erf x
+  /// ln(1 + e^x), x itself above 20 (torch.nn.functional.softplus's defaults)
+  [[nodiscard]] Value softplus() const { return unary(ops::softplus_op{}); }
 
-  Value operator-() const { return unary<ops::neg_op>(detail::OpCode::neg); }
+  Value operator-() const { return unary(ops::neg_op{}); }
+  /// Numbers do not mix into identity: `+x` is x.
+  Value operator+() const { return *this; }
 
   friend Value operator+(const Value& a, const Value& b) {
-    return binary<ops::add_op>(detail::OpCode::add, a.node_, b.node_);
+    return binary<ops::add_op>(a.node_, b.node_);
   }
   friend Value operator-(const Value& a, const Value& b) {
-    return binary<ops::sub_op>(detail::OpCode::sub, a.node_, b.node_);
+    return binary<ops::sub_op>(a.node_, b.node_);
   }
   friend Value operator*(const Value& a, const Value& b) {
-    return binary<ops::mul_op>(detail::OpCode::mul, a.node_, b.node_);
+    return binary<ops::mul_op>(a.node_, b.node_);
   }
   friend Value operator/(const Value& a, const Value& b) {
-    return binary<ops::div_op>(detail::OpCode::div, a.node_, b.node_);
+    return binary<ops::div_op>(a.node_, b.node_);
   }
   // A number on either side becomes a leaf, as in micrograd (`2 * x` is `Value(2) * x`).
   friend Value operator+(const Value& a, double b) { return a + Value(b); }
@@ -468,8 +553,30 @@ class Value {
   Value& operator*=(const Value& b) { return *this = *this * b; }
   Value& operator/=(const Value& b) { return *this = *this / b; }
 
+  // Comparisons read data() (a number on either side), as tape libraries do; NaN is unordered.
+  // They build no node. Identity is id().
+  friend bool operator==(const Value& a, const Value& b) noexcept { return a.data() == b.data(); }
+  friend bool operator==(const Value& a, double b) noexcept { return a.data() == b; }
+  friend std::partial_ordering operator<=>(const Value& a, const Value& b) noexcept {
+    return a.data() <=> b.data();
+  }
+  friend std::partial_ordering operator<=>(const Value& a, double b) noexcept {
+    return a.data() <=> b;
+  }
+
   /// Identity of the node (equal for handles that share it); stable while the node lives.
   [[nodiscard]] const void* id() const noexcept { return node_; }
+
+  /// A node `op(x)` of a user's op (see micrograd::apply) or a built-in one.
+  template <ops::unary_op Op>
+  [[nodiscard]] Value apply(const Op& op) const {
+    return unary(op);
+  }
+  /// A node `Op(a, b)` of a user's op (see micrograd::apply) or a built-in one.
+  template <ops::binary_op Op>
+  [[nodiscard]] static Value apply(const Value& a, const Value& b) {
+    return binary<Op>(a.node_, b.node_);
+  }
 
  private:
   friend struct detail::ValueAccess;
@@ -479,12 +586,18 @@ class Value {
   explicit Value(detail::Node* n) noexcept : node_(n) { node_->counts += detail::Node::handle_ref; }
 
   template <class Op>
-  [[nodiscard]] Value unary(detail::OpCode code) const {
-    return Value(detail::make_node(code, Op::value(node_->data), node_, nullptr), adopt);
+  [[nodiscard]] Value unary(const Op& op) const {
+    static_assert(detail::storable_op<Op>,
+                  "micrograd::apply: an op of one input may carry at most 8 trivially copyable "
+                  "bytes (the node stores them); make it empty or smaller");
+    return Value(detail::make_unary(detail::code_of<Op, false>(), op, node_), adopt);
   }
   template <class Op>
-  [[nodiscard]] static Value binary(detail::OpCode code, detail::Node* a, detail::Node* b) {
-    return Value(detail::make_node(code, Op::value(a->data, b->data), a, b), adopt);
+  [[nodiscard]] static Value binary(detail::Node* a, detail::Node* b) {
+    static_assert(std::is_empty_v<Op>,
+                  "micrograd::apply: an op of two inputs must be empty (stateless)");
+    return Value(detail::make_node(detail::code_of<Op, true>(), Op{}.value(a->data, b->data), a, b),
+                 adopt);
   }
 
   detail::Node* node_;
@@ -514,8 +627,9 @@ inline Node* affine_node(const Value& b, const Value* w, const X* x, std::size_t
     Node* const wn = ValueAccess::node(w[i]);
     Node* const xn = node_of(x[i]);
     // the product starts with no reference: the sum below takes the only one
-    Node* const m = make_node(OpCode::mul, ops::mul_op::value(wn->data, xn->data), wn, xn, 0);
-    Node* const a = make_node(OpCode::add, ops::add_op::value(acc->data, m->data), acc, m);
+    Node* const m =
+        make_node(op_code<ops::mul_op>, ops::mul_op::value(wn->data, xn->data), wn, xn, 0);
+    Node* const a = make_node(op_code<ops::add_op>, ops::add_op::value(acc->data, m->data), acc, m);
     acc->counts -= Node::handle_ref;  // our reference to the partial sum, now held by `a`
     acc = a;
   }
@@ -528,50 +642,126 @@ inline Value affine(const Value& b, const Value* w, const Value* x, std::size_t 
 
 }  // namespace detail
 
-/// x^exponent
-[[nodiscard]] inline Value pow(const Value& x, double exponent) { return x.pow(exponent); }
-/// e^x
+// Free functions, found by argument-dependent lookup (`using std::sqrt; sqrt(x)` works on
+// double and Value alike): one per op of the registry.
 [[nodiscard]] inline Value exp(const Value& x) { return x.exp(); }
-/// tanh(x)
 [[nodiscard]] inline Value tanh(const Value& x) { return x.tanh(); }
-/// max(0, x)
 [[nodiscard]] inline Value relu(const Value& x) { return x.relu(); }
-/// ln(x)
 [[nodiscard]] inline Value log(const Value& x) { return x.log(); }
+[[nodiscard]] inline Value sqrt(const Value& x) { return x.sqrt(); }
+[[nodiscard]] inline Value sin(const Value& x) { return x.sin(); }
+[[nodiscard]] inline Value cos(const Value& x) { return x.cos(); }
+[[nodiscard]] inline Value tan(const Value& x) { return x.tan(); }
+[[nodiscard]] inline Value asin(const Value& x) { return x.asin(); }
+[[nodiscard]] inline Value acos(const Value& x) { return x.acos(); }
+[[nodiscard]] inline Value atan(const Value& x) { return x.atan(); }
+[[nodiscard]] inline Value sinh(const Value& x) { return x.sinh(); }
+[[nodiscard]] inline Value cosh(const Value& x) { return x.cosh(); }
+[[nodiscard]] inline Value sigmoid(const Value& x) { return x.sigmoid(); }
+[[nodiscard]] inline Value abs(const Value& x) { return x.abs(); }
+[[nodiscard]] inline Value log1p(const Value& x) { return x.log1p(); }
+[[nodiscard]] inline Value expm1(const Value& x) { return x.expm1(); }
+[[nodiscard]] inline Value erf(const Value& x) { return x.erf(); }
+[[nodiscard]] inline Value softplus(const Value& x) { return x.softplus(); }
+
+/// x^exponent for a number (PyTorch's pow(Tensor, Scalar): sqrt for 0.5, 1/x for -1, ...)
+[[nodiscard]] inline Value pow(const Value& x, double exponent) { return x.pow(exponent); }
+/// a^b, both differentiable (torch.pow); a number base is a leaf (torch.pow(Scalar, Tensor))
+[[nodiscard]] inline Value pow(const Value& a, const Value& b) { return a.pow(b); }
+[[nodiscard]] inline Value pow(double a, const Value& b) { return Value(a).pow(b); }
+/// torch.maximum: NaN if either is NaN; at a tie each input gets half the gradient
+[[nodiscard]] inline Value max(const Value& a, const Value& b) {
+  return Value::apply<ops::max_op>(a, b);
+}
+[[nodiscard]] inline Value max(const Value& a, double b) { return max(a, Value(b)); }
+[[nodiscard]] inline Value max(double a, const Value& b) { return max(Value(a), b); }
+/// torch.minimum: NaN if either is NaN; at a tie each input gets half the gradient
+[[nodiscard]] inline Value min(const Value& a, const Value& b) {
+  return Value::apply<ops::min_op>(a, b);
+}
+[[nodiscard]] inline Value min(const Value& a, double b) { return min(a, Value(b)); }
+[[nodiscard]] inline Value min(double a, const Value& b) { return min(Value(a), b); }
+/// atan2(y, x): the angle of the point (x, y)
+[[nodiscard]] inline Value atan2(const Value& y, const Value& x) {
+  return Value::apply<ops::atan2_op>(y, x);
+}
+[[nodiscard]] inline Value atan2(const Value& y, double x) { return atan2(y, Value(x)); }
+[[nodiscard]] inline Value atan2(double y, const Value& x) { return atan2(Value(y), x); }
+
+/// A node of a user's op (or a built-in one) of one input: `Op` has the shape of the functors
+/// of <micrograd/ops.hpp> (`symbol`, `value(x)`, `backward(x, out, g)`; concept ops::unary_op)
+/// and is empty or carries at most 8 trivially copyable bytes. Drawn by to_dot with its symbol,
+/// differentiated by backward() through a function pointer fixed per op type (no virtual call,
+/// no allocation beyond the node). `backward` must not throw.
+template <ops::unary_op Op>
+[[nodiscard]] Value apply(const Value& x) {
+  return x.apply(Op{});
+}
+template <ops::unary_op Op>
+[[nodiscard]] Value apply(const Op& op, const Value& x) {
+  return x.apply(op);
+}
+/// A node of a user's op of two inputs (concept ops::binary_op; the functor is empty); a
+/// number on either side is a leaf.
+template <ops::binary_op Op>
+[[nodiscard]] Value apply(const Value& a, const Value& b) {
+  return Value::apply<Op>(a, b);
+}
+template <ops::binary_op Op>
+[[nodiscard]] Value apply(const Value& a, double b) {
+  return Value::apply<Op>(a, Value(b));
+}
+template <ops::binary_op Op>
+[[nodiscard]] Value apply(double a, const Value& b) {
+  return Value::apply<Op>(Value(a), b);
+}
+
+namespace detail {
+
+/// `x` as Python's repr(float) writes it: shortest round trip, ".0" on integers, scientific
+/// below 1e-4 and from 1e16 ("1e-05", "1e+16"), "inf", "-inf", "nan". Locale-independent.
+inline std::string python_repr(double x) {
+  if (x != x) return "nan";
+  char buffer[64];
+  std::to_chars_result r =
+      std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::scientific);
+  std::string sci(buffer, r.ptr);
+  const std::size_t e = sci.find('e');
+  if (e == std::string::npos) return sci;  // inf, -inf
+  const int exponent = std::stoi(sci.substr(e + 1));
+  if (exponent < -4 || exponent >= 16) return sci;
+  r = std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::fixed);
+  std::string fixed(buffer, r.ptr);
+  if (fixed.find('.') == std::string::npos) fixed += ".0";
+  return fixed;
+}
+
+}  // namespace detail
+
+/// micrograd's repr: `Value(data=2.0, grad=0.0)`.
+inline std::ostream& operator<<(std::ostream& out, const Value& v) {
+  return out << "Value(data=" << detail::python_repr(v.data())
+             << ", grad=" << detail::python_repr(v.grad()) << ")";
+}
 
 inline std::string Value::op() const {
   using detail::OpCode;
-  switch (node_->op) {
-    case OpCode::leaf:
-      return "";
-    case OpCode::add:
-      return std::string(ops::add_op::symbol);
-    case OpCode::sub:
-      return std::string(ops::sub_op::symbol);
-    case OpCode::mul:
-      return std::string(ops::mul_op::symbol);
-    case OpCode::div:
-      return std::string(ops::div_op::symbol);
-    case OpCode::neg:
-      return std::string(ops::neg_op::symbol);
-    case OpCode::exp:
-      return std::string(ops::exp_op::symbol);
-    case OpCode::tanh:
-      return std::string(ops::tanh_op::symbol);
-    case OpCode::relu:
-      return std::string(ops::relu_op::symbol);
-    case OpCode::log:
-      return std::string(ops::log_op::symbol);
-    case OpCode::pow: {
-      std::string e = std::to_string(node_->exponent);  // "2.000000": trim to micrograd's "2"
-      if (e.find('.') != std::string::npos) {
-        e.erase(e.find_last_not_of('0') + 1);
-        if (e.back() == '.') e.pop_back();
-      }
-      return "**" + e;
-    }
+  const OpCode code = node_->op;
+  if (code == OpCode::leaf) return "";
+  if (detail::is_user_code(code))
+    return detail::user_ops[static_cast<std::size_t>(code)]->name(node_);
+  if (!detail::is_binary_code(code)) {
+    return boost::mp11::mp_with_index<detail::builtin_unary_count>(
+        static_cast<std::size_t>(code) - 1, [&](auto i) {
+          using Op = boost::mp11::mp_at_c<detail::unary_registry, decltype(i)::value>;
+          return ops::display_name(detail::load_op<Op>(node_));
+        });
   }
-  return "?";
+  return boost::mp11::mp_with_index<detail::builtin_binary_count>(
+      static_cast<std::size_t>(code) - static_cast<std::size_t>(OpCode::first_binary), [&](auto i) {
+        using Op = boost::mp11::mp_at_c<detail::binary_registry, decltype(i)::value>;
+        return ops::display_name(Op{});
+      });
 }
 
 }  // namespace micrograd

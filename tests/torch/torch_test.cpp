@@ -20,6 +20,9 @@
 #include <micrograd/nn.hpp>
 #include <micrograd/value.hpp>
 
+#include <boost/mp11/algorithm.hpp>
+
+#include "../support/op_table.hpp"
 #include "ct_family.hpp"
 #include "support/random_program.hpp"
 #include "support/torch_compare.hpp"
@@ -67,22 +70,23 @@ TEST_F(Torch, RandomGraphsDynamicEngine) {
   EXPECT_LE(s.max_rel, 1e-10);
   EXPECT_LE(s.max_abs_near_zero, 1e-12);
   EXPECT_GT(s.shared, s.graphs) << "the graphs should reuse subexpressions (DAGs)";
-  for (std::size_t op = 0; op < micrograd_check::op_count; ++op) {
-    EXPECT_GT(s.op_uses[op], 100U) << "op " << micrograd_check::op_names[op] << " under-tested";
+  for (std::size_t k = 0; k < micrograd_check::kind_count; ++k) {
+    if (!micrograd_check::kind_exists(k)) continue;
+    EXPECT_GT(s.op_uses[k], 100U) << "op " << micrograd_check::kind_name(k) << " under-tested";
   }
 }
 
 TEST_F(Torch, RandomGraphsCompileTimeEngine) {
   const std::vector<micrograd_check::CtCase>& family = micrograd_check::ct_family();
   ASSERT_EQ(family.size(), micrograd_check::ct_family_size);
-  std::array<std::size_t, micrograd_check::op_count> op_uses{};
+  std::array<std::size_t, micrograd_check::kind_count> op_uses{};
   micrograd_check::Comparison worst;
   std::size_t gradients = 0;
   std::size_t shared = 0;
   for (const micrograd_check::CtCase& c : family) {
     const micrograd_check::Program p =
         micrograd_check::generate(c.seed, micrograd_check::ct_family_options);
-    for (const micrograd_check::Instr& in : p.code) ++op_uses[static_cast<std::size_t>(in.op)];
+    for (const micrograd_check::Instr& in : p.code) ++op_uses[micrograd_check::kind_of(in)];
     gradients += p.inputs.size();
     shared += micrograd_check::shared_nodes(p);
     const micrograd_check::CtResult want = micrograd_check::run_torch(p);
@@ -95,8 +99,9 @@ TEST_F(Torch, RandomGraphsCompileTimeEngine) {
             << gradients << " gradients, " << shared
             << " shared subexpressions, max relative difference " << worst.max_rel << "\n";
   EXPECT_GT(shared, family.size() / 2);
-  for (std::size_t op = 0; op < micrograd_check::op_count; ++op) {
-    EXPECT_GT(op_uses[op], 0U) << "op " << micrograd_check::op_names[op] << " not in the family";
+  for (std::size_t k = 0; k < micrograd_check::kind_count; ++k) {
+    if (!micrograd_check::kind_exists(k)) continue;
+    EXPECT_GT(op_uses[k], 0U) << "op " << micrograd_check::kind_name(k) << " not in the family";
   }
 }
 
@@ -293,6 +298,229 @@ TEST_F(Torch, EdgeCases) {
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every op of the registry, generated from it (tests/support/op_table.hpp): at random points of
+// its domain (the largest relative difference per op is printed), and at every special point
+// (NaN, +-inf, +-0, ties of max/min, 0 and negative bases of pow, softplus around its
+// threshold, sigmoid at +-1000, ...), values and gradients against libtorch on both engines,
+// signed zeros compared exactly.
+
+namespace edge {
+
+using micrograd::test::all_ops;
+using micrograd::test::test_op;
+namespace ct = micrograd::ct;
+
+constexpr double special_unary[] = {nan,  inf,  -inf, 0.0,    -0.0,   1.0,     -1.0,   0.5,
+                                    -0.5, 2.0,  -2.0, 19.999, 20.0,   20.001,  20.5,   30.0,
+                                    1e3,  -1e3, 710,  -710,   1e-300, -1e-300, 0.9999, -1.5};
+constexpr double special_binary[] = {nan, inf, -inf, 0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -2.0, 3.0};
+constexpr double pow_exponents[] = {0.5, -0.5, 2.0, 3.0, -1.0, -2.0, 0.0, 1.0, 1.5, -1.5, 0.3};
+
+/// The same number, NaN as NaN, and a zero of the same sign.
+bool identical(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return a == b && std::signbit(a) == std::signbit(b);
+}
+
+/// Agreement as the cross-check demands (1e-10 relative) and zeros of the same sign.
+bool agrees_signed(double got, double want) {
+  if (!agree(got, want)) return false;
+  return !(got == 0.0 && want == 0.0) || std::signbit(got) == std::signbit(want);
+}
+
+/// The dynamic engine's leaves start at +0.0 and accumulate, so a -0.0 gradient reaches a leaf
+/// as +0.0 (issue 17 item 6, second half: the storage's, not the ops'); tolerated here, counted
+/// and printed, and only in that one form.
+bool agrees_leaf_gradient(double got, double want, std::size_t& zero_sign_leaf) {
+  if (agrees_signed(got, want)) return true;
+  if (got == 0.0 && want == 0.0 && !std::signbit(got) && std::signbit(want)) {
+    ++zero_sign_leaf;
+    return true;
+  }
+  return false;
+}
+
+struct Tally {
+  std::size_t points = 0;
+  std::size_t zero_sign_leaf = 0;
+  double max_rel = 0.0;
+  void rel(double got, double want) {
+    if (std::isfinite(got) && std::isfinite(want) && !micrograd_check::near_zero(got, want)) {
+      max_rel = std::max(max_rel, micrograd_check::relative_difference(got, want));
+    }
+  }
+};
+
+/// op(x) in both engines and libtorch: value and d/dx. `number` is pow's exponent.
+template <class Op>
+void unary_point(double x, double number, Tally& t, bool exact) {
+  using Test = test_op<Op>;
+  auto f = [&](const auto& v) {
+    if constexpr (std::is_empty_v<Op>) {
+      return Test::call(v);
+    } else {
+      return Test::call(v, number);
+    }
+  };
+  Tensor tx = torch_leaf(x);
+  Tensor ty = f(tx);
+  ty.backward();
+  const double tv = ty.item<double>();
+  const double tg = torch_grad(tx);
+  Value mx(x);
+  Value my = f(mx);
+  my.backward();
+  const ct::Gradient<1> c = ct::value_and_grad(f(ct::var<0>), std::array<double, 1>{x});
+  const std::string where = std::string(Op::symbol) +
+                            (std::is_empty_v<Op> ? "" : "(x, " + std::to_string(number) + ")") +
+                            " @ " + std::to_string(x);
+  auto same = [&](double got, double want) {
+    return exact ? agrees_signed(got, want) : agree(got, want);
+  };
+  EXPECT_TRUE(same(my.data(), tv)) << where << ": dynamic " << my.data() << ", libtorch " << tv;
+  EXPECT_TRUE(same(c.value, tv)) << where << ": ct " << c.value << ", libtorch " << tv;
+  EXPECT_TRUE(exact ? agrees_leaf_gradient(mx.grad(), tg, t.zero_sign_leaf) : agree(mx.grad(), tg))
+      << where << ": dynamic d/dx " << mx.grad() << ", libtorch " << tg;
+  EXPECT_TRUE(same(c.grad[0], tg)) << where << ": ct d/dx " << c.grad[0] << ", libtorch " << tg;
+  t.rel(my.data(), tv);
+  t.rel(mx.grad(), tg);
+  t.rel(c.value, tv);
+  t.rel(c.grad[0], tg);
+  ++t.points;
+}
+
+/// op(a, b) in both engines and libtorch, and with a number on either side (libtorch: a tensor
+/// without gradient).
+template <class Op>
+void binary_point(double a, double b, Tally& t, bool exact) {
+  using Test = test_op<Op>;
+  Tensor ta = torch_leaf(a);
+  Tensor tb = torch_leaf(b);
+  Tensor ty = Test::call(ta, tb);
+  ty.backward();
+  const double tv = ty.item<double>();
+  const double tga = torch_grad(ta);
+  const double tgb = torch_grad(tb);
+  Value ma(a);
+  Value mb(b);
+  Value my = Test::call(ma, mb);
+  my.backward();
+  const ct::Gradient<2> c =
+      ct::value_and_grad(Test::call(ct::var<0>, ct::var<1>), std::array<double, 2>{a, b});
+  // a number on the left: libtorch's scalar-tensor operand, micrograd's double overload
+  Tensor tb2 = torch_leaf(b);
+  Tensor ty2 = Test::call(micrograd_check::torch_number(a), tb2);
+  ty2.backward();
+  Value mb2(b);
+  Value my2 = Test::call(a, mb2);
+  my2.backward();
+  const ct::Gradient<1> c2 =
+      ct::value_and_grad(Test::call(a, ct::var<0>), std::array<double, 1>{b});
+  const std::string where =
+      std::string(Op::symbol) + "(" + std::to_string(a) + ", " + std::to_string(b) + ")";
+  auto same = [&](double got, double want) {
+    return exact ? agrees_signed(got, want) : agree(got, want);
+  };
+  auto leaf = [&](double got, double want) {
+    return exact ? agrees_leaf_gradient(got, want, t.zero_sign_leaf) : agree(got, want);
+  };
+  EXPECT_TRUE(same(my.data(), tv)) << where << ": dynamic " << my.data() << ", libtorch " << tv;
+  EXPECT_TRUE(same(c.value, tv)) << where << ": ct " << c.value << ", libtorch " << tv;
+  EXPECT_TRUE(leaf(ma.grad(), tga)) << where << ": dynamic d/da " << ma.grad() << " vs " << tga;
+  EXPECT_TRUE(leaf(mb.grad(), tgb)) << where << ": dynamic d/db " << mb.grad() << " vs " << tgb;
+  EXPECT_TRUE(same(c.grad[0], tga)) << where << ": ct d/da " << c.grad[0] << " vs " << tga;
+  EXPECT_TRUE(same(c.grad[1], tgb)) << where << ": ct d/db " << c.grad[1] << " vs " << tgb;
+  EXPECT_TRUE(same(my2.data(), ty2.item<double>())) << where << ": number on the left";
+  EXPECT_TRUE(leaf(mb2.grad(), torch_grad(tb2))) << where << ": number on the left, d/db";
+  EXPECT_TRUE(same(c2.value, ty2.item<double>())) << where << ": ct, number on the left";
+  EXPECT_TRUE(same(c2.grad[0], torch_grad(tb2))) << where << ": ct, number on the left, d/db";
+  if constexpr (!std::is_same_v<Op, micrograd::ops::pow_op>) {  // pow(x, 2.0) is scalar pow
+    Tensor ta3 = torch_leaf(a);
+    Tensor ty3 = Test::call(ta3, micrograd_check::torch_number(b));
+    ty3.backward();
+    Value ma3(a);
+    Value my3 = Test::call(ma3, b);
+    my3.backward();
+    EXPECT_TRUE(same(my3.data(), ty3.item<double>())) << where << ": number on the right";
+    EXPECT_TRUE(leaf(ma3.grad(), torch_grad(ta3))) << where << ": number on the right, d/da";
+  }
+  t.rel(my.data(), tv);
+  t.rel(ma.grad(), tga);
+  t.rel(mb.grad(), tgb);
+  t.rel(c.value, tv);
+  t.rel(c.grad[0], tga);
+  t.rel(c.grad[1], tgb);
+  ++t.points;
+}
+
+template <class F>
+void for_each_op(F&& f) {
+  boost::mp11::mp_for_each<boost::mp11::mp_transform<boost::mp11::mp_identity, all_ops>>(
+      [&](auto t) { f(typename decltype(t)::type{}); });
+}
+
+}  // namespace edge
+
+TEST_F(Torch, EveryOpAtRandomPointsOfItsDomain) {
+  std::size_t ops = 0;
+  std::cout << "[ torch    ] largest relative difference against libtorch, per op (values and "
+               "gradients, both engines, 200 points each):\n";
+  edge::for_each_op([&](auto op) {
+    using Op = decltype(op);
+    using Test = edge::test_op<Op>;
+    micrograd_check::Rng rng(17);
+    edge::Tally t;
+    for (int i = 0; i < 2000 && t.points < 200; ++i) {
+      if constexpr (micrograd::ops::binary_op<Op>) {
+        const double a = rng.uniform(Test::lo, Test::hi);
+        const double b = rng.uniform(Test::lo, Test::hi);
+        if (Test::contains(a, b)) edge::binary_point<Op>(a, b, t, false);
+      } else if constexpr (std::is_empty_v<Op>) {
+        const double x = rng.uniform(Test::lo, Test::hi);
+        if (Test::contains(x)) edge::unary_point<Op>(x, 0.0, t, false);
+      } else {
+        const double x = rng.uniform(Test::lo, Test::hi);
+        const double e = rng.uniform(-3.0, 3.0);
+        if (Test::contains(x, e)) edge::unary_point<Op>(x, e, t, false);
+      }
+    }
+    EXPECT_EQ(t.points, 200U) << Op::symbol;
+    EXPECT_LE(t.max_rel, 1e-10) << Op::symbol;
+    std::cout << "[ torch    ]   " << Op::symbol << ": " << t.max_rel << "\n";
+    ++ops;
+  });
+  EXPECT_EQ(ops, micrograd::test::all_op_count);
+}
+
+TEST_F(Torch, EveryOpAtItsEdgeCases) {
+  std::size_t ops = 0;
+  std::size_t points = 0;
+  std::size_t zero_sign_leaf = 0;
+  edge::for_each_op([&](auto op) {
+    using Op = decltype(op);
+    edge::Tally t;
+    if constexpr (micrograd::ops::binary_op<Op>) {
+      for (const double a : edge::special_binary) {
+        for (const double b : edge::special_binary) edge::binary_point<Op>(a, b, t, true);
+      }
+    } else if constexpr (std::is_empty_v<Op>) {
+      for (const double x : edge::special_unary) edge::unary_point<Op>(x, 0.0, t, true);
+    } else {
+      for (const double e : edge::pow_exponents) {
+        for (const double x : edge::special_unary) edge::unary_point<Op>(x, e, t, true);
+      }
+    }
+    points += t.points;
+    zero_sign_leaf += t.zero_sign_leaf;
+    ++ops;
+  });
+  EXPECT_EQ(ops, micrograd::test::all_op_count);
+  std::cout << "[ torch    ] " << points << " edge points over " << ops
+            << " ops, both engines; dynamic-engine leaf gradients +0.0 where libtorch has -0.0: "
+            << zero_sign_leaf << "\n";
 }
 
 TEST_F(Torch, GradientAccumulation) {

@@ -14,6 +14,7 @@
 #include "micrograd/ct/forward.hpp"
 #include "micrograd/ct/graph.hpp"
 #include "micrograd/ct/nodes.hpp"
+#include "micrograd/ops/name.hpp"
 
 namespace micrograd::ct {
 
@@ -42,7 +43,13 @@ void dot_node(std::ostringstream& out, const E& e, const V& values, const V& gra
   out << "  node" << K << " [shape=record, label=\"{ " << label << " | data "
       << four_decimals(values[K]) << " | grad " << four_decimals(grads[K]) << " }\"];\n";
   if constexpr (arity < T >> 0) {
-    out << "  node" << K << "_op [label=\"" << op_t<T>::symbol << "\"];\n";
+    std::string name;  // the op's symbol, or e.g. "**2" for pow with a number (as Value::op())
+    if constexpr (std::is_empty_v<op_t<T>>) {
+      name = ops::display_name(op_t<T>{});
+    } else {
+      name = ops::display_name(G::template object<K>(e).op);
+    }
+    out << "  node" << K << "_op [label=\"" << name << "\"];\n";
     out << "  node" << K << "_op -> node" << K << ";\n";
     out << "  node" << G::template child_index<K, 0> << " -> node" << K << "_op;\n";
     if constexpr (arity<T> == 2) {

@@ -4,11 +4,9 @@
 
 #include <cstdint>
 
-namespace micrograd::detail {
+#include "micrograd/detail/op_codes.hpp"
 
-/// Which operation made a node (a byte: dispatch in backward() is one switch, no virtual call).
-/// Ordered leaf, unary ops, binary ops, so that the arity is one comparison.
-enum class OpCode : std::uint8_t { leaf, neg, pow, exp, tanh, relu, log, add, sub, mul, div };
+namespace micrograd::detail {
 
 /// One value of a dynamic graph: 64 bytes, allocated from a per-thread pool (detail/pool.hpp).
 /// Children are owned by intrusive reference counts; a node never points at its parents, so
@@ -19,7 +17,7 @@ struct Node {
   Node* lhs;  ///< first input, or null for a leaf; also the free-list link in the pool
   union {
     Node* rhs;        ///< second input of a binary op
-    double exponent;  ///< the exponent of a pow node (which has one input)
+    double exponent;  ///< a unary op's number (pow's exponent; see detail/op_codes.hpp)
   };
   char* label;  ///< null unless a label was given (no string per unlabelled node)
   Node* link;   ///< scratch stack link for backward() and destruction; no extra memory needed
@@ -28,14 +26,14 @@ struct Node {
   /// node dies when the word is 0; a parent adds or drops `parent_ref`, a handle `handle_ref`.
   std::uint64_t counts;
   std::uint32_t pending;  ///< backward(): parents still to come (or contributions so far); else 0
-  OpCode op;
+  OpCode op;  ///< which operation made the node (detail/op_codes.hpp: one byte, no virtual call)
   std::uint8_t mark;  ///< backward()'s rare slow path only; 0 otherwise
 
   static constexpr std::uint64_t handle_ref = 1;
   static constexpr std::uint64_t parent_ref = (std::uint64_t{1} << 32) | 1;
 
   [[nodiscard]] bool is_leaf() const noexcept { return op == OpCode::leaf; }
-  [[nodiscard]] bool is_binary() const noexcept { return op >= OpCode::add; }
+  [[nodiscard]] bool is_binary() const noexcept { return is_binary_code(op); }
   /// Owners of this node: handles and parent nodes.
   [[nodiscard]] std::uint32_t refs() const noexcept { return static_cast<std::uint32_t>(counts); }
   /// Live nodes that have this node as an input (once per use).

@@ -10,7 +10,10 @@
 /// and its CPU kernels), term for term and in the same order of operations.
 
 #include <cmath>
+#include <string>
 #include <string_view>
+
+#include "micrograd/ops/name.hpp"
 
 namespace micrograd::ops {
 
@@ -126,6 +129,8 @@ T pow_scalar(const T& x, double e) {
 struct scalar_pow_op {
   double exponent;
   static constexpr std::string_view symbol = "pow";
+  /// "**2", "**-0.5", "**1e-07": micrograd's name, the exponent in its shortest round-trip form
+  [[nodiscard]] std::string name() const { return "**" + shortest(exponent); }
   template <class T>
   T value(const T& x) const {
     return pow_scalar(x, exponent);
@@ -143,6 +148,8 @@ template <int N>
 struct ipow_op {
   static constexpr std::string_view symbol = "pow";
   static constexpr int exponent = N;
+  /// "**2", as scalar_pow_op{2.0} is named
+  [[nodiscard]] static std::string name() { return "**" + std::to_string(N); }
   template <class T>
   static constexpr T value(const T& x) {
     if constexpr (N < 0) {

@@ -24,11 +24,12 @@ struct pow_op {
     if (b == 0.0) return T(0.0);
     return g * (b * pow(a, b - 1.0));
   }
-  // d(a^b)/db = a^b ln a; exactly 0 where a == 0 and b >= 0 (pow_backward_exponent)
+  // d(a^b)/db = a^b ln a; 0 where a == 0 and b >= 0 (pow_backward_exponent: g * where(cond, 0,
+  // out * ln a), so the zero takes g's sign, and g = inf or NaN gives NaN)
   template <class T>
   static T backward_rhs(const T& a, const T& b, const T& out, const T& g) {
     using std::log;
-    if (a == 0.0 && b >= 0.0) return T(0.0);
+    if (a == 0.0 && b >= 0.0) return g * T(0.0);
     return g * (out * log(a));
   }
 };

@@ -25,8 +25,8 @@ using unary_ops = boost::mp11::mp_list<neg_op, exp_op, log_op, tanh_op, relu_op,
 using parametric_unary_ops = boost::mp11::mp_list<scalar_pow_op>;
 
 /// Ops of two inputs, both differentiable.
-using binary_ops = boost::mp11::mp_list<add_op, sub_op, mul_op, div_op, pow_op, max_op, min_op,
-                                        atan2_op>;
+using binary_ops =
+    boost::mp11::mp_list<add_op, sub_op, mul_op, div_op, pow_op, max_op, min_op, atan2_op>;
 
 static_assert(boost::mp11::mp_all_of<unary_ops, is_unary_op>::value,
               "every entry of unary_ops must satisfy micrograd::ops::unary_op");

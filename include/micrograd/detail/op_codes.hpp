@@ -1,0 +1,113 @@
+#pragma once
+/// \file
+/// Internal: the dynamic engine's op codes, derived from the op registry (ops/registry.hpp), and
+/// the table of user-defined ops (`micrograd::apply<Op>`). Do not rely on anything here.
+///
+/// A node's op is one byte. Codes: 0 a leaf; 1 .. the registry's unary ops then its parametric
+/// unary ops, in list order; then user unary ops; from `first_binary` on the registry's binary
+/// ops, then user binary ops. So the arity is one comparison and the built-in dispatch is a
+/// `switch` generated from the lists (boost::mp11::mp_with_index).
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/list.hpp>
+
+#include "micrograd/ops/registry.hpp"
+
+namespace micrograd::detail {
+
+/// The built-in ops of one input, in code order (codes 1, 2, ...).
+using unary_registry = boost::mp11::mp_append<ops::unary_ops, ops::parametric_unary_ops>;
+/// The built-in ops of two inputs, in code order (codes first_binary, ...).
+using binary_registry = ops::binary_ops;
+
+inline constexpr std::size_t builtin_unary_count = boost::mp11::mp_size<unary_registry>::value;
+inline constexpr std::size_t builtin_binary_count = boost::mp11::mp_size<binary_registry>::value;
+
+/// Which operation made a node. Only the boundaries are named: a built-in op's code is
+/// `op_code<Op>`, a user op's is assigned at its first use (user_op_code<Op>()).
+enum class OpCode : std::uint8_t {
+  leaf = 0,
+  first_user_unary = 1 + builtin_unary_count,
+  first_binary = 128,
+  first_user_binary = 128 + builtin_binary_count,
+};
+static_assert(1 + builtin_unary_count < 100 && 128 + builtin_binary_count < 200,
+              "the registry outgrew the op-code ranges of detail/op_codes.hpp");
+
+template <class>
+inline constexpr bool always_false = false;
+
+/// The code of a built-in op (a static_assert names an op that is not in the registry).
+template <class Op>
+inline constexpr OpCode op_code = [] {
+  if constexpr (boost::mp11::mp_contains<unary_registry, Op>::value) {
+    return static_cast<OpCode>(1 + boost::mp11::mp_find<unary_registry, Op>::value);
+  } else if constexpr (boost::mp11::mp_contains<binary_registry, Op>::value) {
+    return static_cast<OpCode>(128 + boost::mp11::mp_find<binary_registry, Op>::value);
+  } else {
+    static_assert(always_false<Op>, "not a built-in op (ops/registry.hpp): use apply<Op>");
+    return OpCode::leaf;
+  }
+}();
+
+/// An op that carries a number (scalar_pow_op's exponent) keeps it in the node's 8-byte
+/// `exponent` word; a stateless op keeps nothing.
+template <class Op>
+inline constexpr bool storable_op = std::is_empty_v<Op> || (std::is_trivially_copyable_v<Op> &&
+                                                            sizeof(Op) <= sizeof(double) &&
+                                                            std::is_default_constructible_v<Op>);
+
+struct Node;
+
+/// A user-defined op, one constant per op type: its symbol, its chain rule on a node (reading
+/// the inputs' values from it, given the node's value `out` and adjoint `g`) and its name.
+/// `lhs` and `rhs` serve an op of two inputs, `unary` an op of one.
+struct UserOp {
+  std::string_view symbol;
+  double (*lhs)(const Node* n, double out, double g);
+  double (*rhs)(const Node* n, double out, double g);
+  double (*unary)(const Node* n, double out, double g);
+  std::string (*name)(const Node* n);
+};
+
+/// The user ops by code. Each slot is written once, before any node carries its code (the
+/// assignment is a function-local static, whose initialisation happens before its first use
+/// returns), and only read afterwards; so readers need no synchronisation of their own.
+inline const UserOp* user_ops[256] = {};
+inline std::atomic<unsigned> next_user_unary{static_cast<unsigned>(OpCode::first_user_unary)};
+inline std::atomic<unsigned> next_user_binary{static_cast<unsigned>(OpCode::first_user_binary)};
+
+/// Assigns the next free code of one arity to `entry`; throws std::length_error when the range
+/// is used up (tens of distinct user op types per process).
+inline OpCode register_user_op(const UserOp* entry, bool binary) {
+  std::atomic<unsigned>& next = binary ? next_user_binary : next_user_unary;
+  const unsigned end = binary ? 256U : static_cast<unsigned>(OpCode::first_binary);
+  const unsigned code = next.fetch_add(1, std::memory_order_relaxed);
+  if (code >= end) {
+    throw std::length_error("micrograd::apply: too many distinct user-defined ops of " +
+                            std::string(binary ? "two inputs (at most " : "one input (at most ") +
+                            std::to_string(binary ? 256U - 128U - builtin_binary_count
+                                                  : 128U - 1U - builtin_unary_count) +
+                            "); cannot register '" + std::string(entry->symbol) + "'");
+  }
+  user_ops[code] = entry;
+  return static_cast<OpCode>(code);
+}
+
+[[nodiscard]] constexpr bool is_binary_code(OpCode op) noexcept {
+  return op >= OpCode::first_binary;
+}
+[[nodiscard]] constexpr bool is_user_code(OpCode op) noexcept {
+  return (op >= OpCode::first_user_unary && op < OpCode::first_binary) ||
+         op >= OpCode::first_user_binary;
+}
+
+}  // namespace micrograd::detail
