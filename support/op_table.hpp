@@ -532,7 +532,7 @@ using has_test_entry = std::bool_constant < requires {
 
 /// Every op of the registry has an entry above (a new op without one fails here).
 static_assert(boost::mp11::mp_all_of<all_ops, has_test_entry>::value,
-              "an op of ops/registry.hpp has no test_op entry in tests/support/op_table.hpp");
+              "an op of ops/registry.hpp has no test_op entry in support/op_table.hpp");
 inline constexpr bool every_op_has_a_test_entry = true;
 
 /// The op `Op` as the generators make it: the number of an op that carries one is `c`.

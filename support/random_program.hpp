@@ -5,8 +5,8 @@
 ///
 /// A `Program` is straight-line code over scalar nodes: the inputs first, then one node per
 /// instruction, each reading earlier nodes (any of them, so subexpressions are reused and the
-/// graph is a DAG, not a tree). An instruction is an op of the registry (tests/support/
-/// op_table.hpp's `all_ops`) with its operands: a node, two nodes, or a node and a number on
+/// graph is a DAG, not a tree). An instruction is an op of the registry (support/op_table.hpp's
+/// `all_ops`) with its operands: a node, two nodes, or a node and a number on
 /// either side (`max(a, 2.5)`, `2.5 - a`, `pow(2.5, a)`). The same program is run by
 /// micrograd's dynamic engine, by libtorch (see torch_compare.hpp) and, written out as C++ source
 /// by `to_ct_source`, by the compile-time engine. Generation evaluates the program in plain
@@ -33,7 +33,7 @@
 
 #include <boost/mp11/algorithm.hpp>
 
-#include "../support/op_table.hpp"
+#include "support/op_table.hpp"
 #include "micrograd/ops.hpp"
 
 namespace micrograd_check {

@@ -94,7 +94,7 @@ TEST(Ops, PowerZeroHasZeroDerivativeEverywhere) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Every op of the registry, generated from it (tests/support/op_table.hpp gives each its domain
+// Every op of the registry, generated from it (support/op_table.hpp gives each its domain
 // and spellings): the functor's derivative against central differences of its value, and each
 // engine's value and gradient against the functor.
 

@@ -22,7 +22,7 @@
 
 #include <boost/mp11/algorithm.hpp>
 
-#include "../support/op_table.hpp"
+#include "support/op_table.hpp"
 #include "ct_family.hpp"
 #include "support/random_program.hpp"
 #include "support/torch_compare.hpp"
@@ -301,7 +301,7 @@ TEST_F(Torch, EdgeCases) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Every op of the registry, generated from it (tests/support/op_table.hpp): at random points of
+// Every op of the registry, generated from it (support/op_table.hpp): at random points of
 // its domain (the largest relative difference per op is printed), and at every special point
 // (NaN, +-inf, +-0, ties of max/min, 0 and negative bases of pow, softplus around its
 // threshold, sigmoid at +-1000, ...), values and gradients against libtorch on both engines,
