@@ -139,3 +139,90 @@ TEST(EdgeCases, NaNAndInfinityPropagateWithoutCrashing) {
   EXPECT_TRUE(std::isnan(r.data()));  // torch.relu(nan) is nan
   EXPECT_EQ(n.grad(), 1.0);           // and its backward lets the gradient through
 }
+
+// The rows of docs/EDGE_CASES.md for the ops of the registry beyond the seed's (numbers from
+// PyTorch 1.13, float64). Values compared with the sign of a zero; gradients as numbers (the
+// sign of a zero gradient reaching a leaf is the storage's business: issue 17 item 6).
+TEST(EdgeCases, RegistryOpsBehaveLikePyTorch) {
+  const double pi = 3.141592653589793;
+  struct Binary {
+    const char* name;
+    Value (*f)(const Value&, const Value&);
+    double a, b, value, da, db;
+  };
+  const Row unary_rows[] = {
+      // issue 17 item 6: PyTorch takes sqrt and 1/sqrt for exponents 0.5 and -0.5
+      {"pow(x, 0.5) @ -0.0", [](const Value& x) { return x.pow(0.5); }, -0.0, -0.0, -inf},
+      {"pow(x, 0.5) @ -inf", [](const Value& x) { return x.pow(0.5); }, -inf, not_a_number,
+       not_a_number},
+      {"pow(x, -0.5) @ -0.0", [](const Value& x) { return x.pow(-0.5); }, -0.0, -inf, -inf},
+      {"pow(x, -0.5) @ -inf", [](const Value& x) { return x.pow(-0.5); }, -inf, not_a_number, -0.0},
+      {"pow(x, -0.5) @ 0", [](const Value& x) { return x.pow(-0.5); }, 0.0, inf, -inf},
+      {"sqrt(x) @ 0", [](const Value& x) { return sqrt(x); }, 0.0, 0.0, inf},
+      {"sqrt(x) @ -0.0", [](const Value& x) { return sqrt(x); }, -0.0, -0.0, -inf},
+      {"sqrt(x) @ -1", [](const Value& x) { return sqrt(x); }, -1.0, not_a_number, not_a_number},
+      {"abs(x) @ 0", [](const Value& x) { return abs(x); }, 0.0, 0.0, 0.0},
+      {"abs(x) @ -0.0", [](const Value& x) { return abs(x); }, -0.0, 0.0, 0.0},
+      {"abs(x) @ nan", [](const Value& x) { return abs(x); }, not_a_number, not_a_number, 0.0},
+      {"sigmoid(x) @ 1000", [](const Value& x) { return sigmoid(x); }, 1000.0, 1.0, 0.0},
+      {"sigmoid(x) @ -1000", [](const Value& x) { return sigmoid(x); }, -1000.0, 0.0, 0.0},
+      {"softplus(x) @ 20", [](const Value& x) { return softplus(x); }, 20.0, 20.000000002061153,
+       0.9999999979388464},
+      {"softplus(x) @ 20.5", [](const Value& x) { return softplus(x); }, 20.5, 20.5, 1.0},
+      {"softplus(x) @ 1000", [](const Value& x) { return softplus(x); }, 1000.0, 1000.0, 1.0},
+      {"softplus(x) @ -1000", [](const Value& x) { return softplus(x); }, -1000.0, 0.0, 0.0},
+      {"log1p(x) @ -1", [](const Value& x) { return log1p(x); }, -1.0, -inf, inf},
+      {"expm1(x) @ 1000", [](const Value& x) { return expm1(x); }, 1000.0, inf, inf},
+      {"asin(x) @ 1", [](const Value& x) { return asin(x); }, 1.0, pi / 2, inf},
+      {"acos(x) @ 1", [](const Value& x) { return acos(x); }, 1.0, 0.0, -inf},
+      {"tan(x) @ inf", [](const Value& x) { return tan(x); }, inf, not_a_number, not_a_number},
+      {"erf(x) @ inf", [](const Value& x) { return erf(x); }, inf, 1.0, 0.0},
+      {"log(x) @ -inf", [](const Value& x) { return log(x); }, -inf, not_a_number, -0.0},
+  };
+  for (const Row& row : unary_rows) {
+    Value x(row.at);
+    Value y = row.f(x);
+    y.backward();
+    expect_same(y.data(), row.value, row.name);
+    if (row.value == 0.0) {
+      EXPECT_EQ(std::signbit(y.data()), std::signbit(row.value)) << row.name << ": sign of 0";
+    }
+    expect_same(x.grad(), row.grad, row.name);
+  }
+  const Binary binary_rows[] = {
+      {"max(a, b) @ (1, 1)", [](const Value& a, const Value& b) { return max(a, b); }, 1.0, 1.0,
+       1.0, 0.5, 0.5},
+      {"max(a, b) @ (nan, 1)", [](const Value& a, const Value& b) { return max(a, b); },
+       not_a_number, 1.0, not_a_number, 1.0, 1.0},
+      {"min(a, b) @ (0, -0.0)", [](const Value& a, const Value& b) { return min(a, b); }, 0.0, -0.0,
+       0.0, 0.5, 0.5},
+      {"pow(a, b) @ (0, 2)", [](const Value& a, const Value& b) { return pow(a, b); }, 0.0, 2.0,
+       0.0, 0.0, 0.0},
+      {"pow(a, b) @ (0, 0)", [](const Value& a, const Value& b) { return pow(a, b); }, 0.0, 0.0,
+       1.0, 0.0, 0.0},
+      {"pow(a, b) @ (0, -1)", [](const Value& a, const Value& b) { return pow(a, b); }, 0.0, -1.0,
+       inf, -inf, -inf},
+      {"pow(a, b) @ (-2, 3)", [](const Value& a, const Value& b) { return pow(a, b); }, -2.0, 3.0,
+       -8.0, 12.0, not_a_number},
+      {"pow(a, b) @ (-2, 0.5)", [](const Value& a, const Value& b) { return pow(a, b); }, -2.0, 0.5,
+       not_a_number, not_a_number, not_a_number},
+      {"atan2(y, x) @ (0, 0)", [](const Value& a, const Value& b) { return atan2(a, b); }, 0.0, 0.0,
+       0.0, not_a_number, not_a_number},
+      {"atan2(y, x) @ (0, -1)", [](const Value& a, const Value& b) { return atan2(a, b); }, 0.0,
+       -1.0, pi, -1.0, -0.0},
+      {"atan2(y, x) @ (-0.0, -1)", [](const Value& a, const Value& b) { return atan2(a, b); }, -0.0,
+       -1.0, -pi, -1.0, 0.0},
+  };
+  for (const Binary& row : binary_rows) {
+    Value a(row.a);
+    Value b(row.b);
+    Value y = row.f(a, b);
+    y.backward();
+    expect_same(y.data(), row.value, row.name);
+    if (row.value == 0.0) {
+      EXPECT_EQ(std::signbit(y.data()), std::signbit(row.value)) << row.name << ": sign of 0";
+    }
+    expect_same(a.grad(), row.da, row.name);
+    expect_same(b.grad(), row.db, row.name);
+  }
+}

@@ -19,6 +19,7 @@
 #include <micrograd/ct.hpp>
 #include <micrograd/random.hpp>
 #include <micrograd/value.hpp>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -52,6 +53,10 @@ struct CtBuilder {
   auto ipow(E e) {
     return ct::pow<N>(e);
   }
+  template <class Op, class... E>
+  auto apply(const E&... e) {
+    return micrograd::test::test_op<Op>::call(e...);  // ct::sqrt(e), ct::max(e, f), ...
+  }
 };
 
 /// A dynamic-engine value whose operators are out of line: each shape's dynamic expression
@@ -67,6 +72,7 @@ struct Dyn {
 [[maybe_unused, gnu::noinline]] Dyn operator-(const Dyn& a, double b) { return {a.v - b}; }
 [[maybe_unused, gnu::noinline]] Dyn operator-(double a, const Dyn& b) { return {a - b.v}; }
 [[maybe_unused, gnu::noinline]] Dyn operator*(double a, const Dyn& b) { return {a * b.v}; }
+[[maybe_unused, gnu::noinline]] Dyn operator+(double a, const Dyn& b) { return {a + b.v}; }
 [[maybe_unused, gnu::noinline]] Dyn operator/(const Dyn& a, double b) { return {a.v / b}; }
 [[maybe_unused, gnu::noinline]] Dyn operator-(const Dyn& a) { return {-a.v}; }
 [[maybe_unused, gnu::noinline]] Dyn exp(const Dyn& a) { return {micrograd::exp(a.v)}; }
@@ -74,6 +80,19 @@ struct Dyn {
 [[maybe_unused, gnu::noinline]] Dyn relu(const Dyn& a) { return {micrograd::relu(a.v)}; }
 [[maybe_unused, gnu::noinline]] Dyn log(const Dyn& a) { return {micrograd::log(a.v)}; }
 [[maybe_unused, gnu::noinline]] Dyn pow(const Dyn& a, double e) { return {micrograd::pow(a.v, e)}; }
+
+/// An op of the registry on Dyn, out of line, through the dynamic engine's public spelling.
+template <class Op, class... E>
+[[gnu::noinline]] Dyn dyn_apply(const E&... e) {
+  auto value = [](const auto& x) -> decltype(auto) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(x)>, Dyn>) {
+      return (x.v);
+    } else {
+      return x;
+    }
+  };
+  return {Value(micrograd::test::test_op<Op>::call(value(e)...))};
+}
 
 /// Leaves are the given Values; the same constants from an identical stream.
 struct DynamicBuilder {
@@ -87,6 +106,10 @@ struct DynamicBuilder {
   template <int N>
   Dyn ipow(const Dyn& e) {
     return pow(e, static_cast<double>(N));
+  }
+  template <class Op, class... E>
+  Dyn apply(const E&... e) {
+    return dyn_apply<Op>(e...);
   }
 };
 

@@ -6,13 +6,21 @@
 // for the dynamic engine (leaves are `micrograd::Value`s): the operators are found by
 // argument-dependent lookup in either namespace.
 //
-// Every op appears (+ - * /, unary -, exp, tanh, relu, log, pow(e, double), pow<N>), with
-// subexpressions reused (`a * tanh(a)`, `(a + b) * a`, ...) so that the compile-time engine's
-// sharing is exercised. Arguments of log, fractional pow and division are kept away from 0 and
-// from negative numbers (`log(a*a + c)`), so that most values are finite.
+// Every op of the registry appears (tests/support/op_table.hpp's all_ops, through the builder's
+// `apply<Op>`), its arguments squashed into the op's domain interval by `lo + (hi - lo) *
+// (1 + tanh(a)) / 2`, built from the engine's own ops; and hand-written shapes besides
+// (+ - * /, unary -, exp, tanh, relu, log, pow(e, double), pow<N>), with subexpressions reused
+// (`a * tanh(a)`, `(a + b) * a`, ...) so that the compile-time engine's sharing is exercised.
+// Arguments of log, fractional pow and division are kept away from 0 and from negative numbers
+// (`log(a*a + c)`), so that most values are finite.
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+
+#include <boost/mp11/algorithm.hpp>
+
+#include "../support/op_table.hpp"
 
 namespace random_expression {
 
@@ -27,9 +35,22 @@ constexpr std::uint64_t mix(std::uint64_t x) {
 /// Number of input slots of every random expression.
 inline constexpr std::size_t slots = 4;
 
+/// Hand-written shapes; the registry's ops come after them.
+inline constexpr int shape_count = 18;
+
+/// `a` mapped into the sampling interval (lo, hi) of Op's domain (op_table.hpp).
+template <class Op, class E>
+auto squash(const E& a) {
+  using T = micrograd::test::test_op<Op>;
+  constexpr double mid = (T::lo + T::hi) / 2;
+  constexpr double half = (T::hi - T::lo) / 2;
+  return half * tanh(a) + mid;
+}
+
 /// The expression of shape `Seed` and at most `Depth` levels of ops, built with `b`:
-/// `b.template leaf<I>()`, `b.constant()` (a double from the run-time stream, positive) and
-/// `b.template ipow<N>(e)`.
+/// `b.template leaf<I>()`, `b.constant()` (a double from the run-time stream, positive),
+/// `b.template ipow<N>(e)` and `b.template apply<Op>(e...)` (an op of the registry, with a number
+/// after the operand for an op that carries one).
 template <std::uint64_t Seed, int Depth, class Builder>
 auto build(Builder& b) {
   constexpr std::uint64_t h = mix(Seed);
@@ -42,9 +63,20 @@ auto build(Builder& b) {
       return b.template leaf<slot>();
     }
   } else {
-    constexpr int op = static_cast<int>((h >> 16) % 18);
+    constexpr int op = static_cast<int>((h >> 16) % (shape_count + micrograd::test::all_op_count));
     auto a = build<mix(Seed ^ 1), Depth - 1>(b);
-    if constexpr (op == 0) {
+    if constexpr (op >= shape_count) {
+      using Op = boost::mp11::mp_at_c<micrograd::test::all_ops, op - shape_count>;
+      if constexpr (micrograd::ops::binary_op<Op>) {
+        auto c = build<mix(Seed ^ 2), Depth - 1>(b);
+        return b.template apply<Op>(squash<Op>(a), squash<Op>(c));
+      } else if constexpr (!std::is_empty_v<Op>) {
+        const double e = b.constant();
+        return b.template apply<Op>(squash<Op>(a), e * 4.0 - 2.0);  // pow's exponent in (-2, 2)
+      } else {
+        return b.template apply<Op>(squash<Op>(a));
+      }
+    } else if constexpr (op == 0) {
       auto c = build<mix(Seed ^ 2), Depth - 1>(b);
       return a + c;
     } else if constexpr (op == 1) {

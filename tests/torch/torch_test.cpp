@@ -319,12 +319,6 @@ constexpr double special_unary[] = {nan,  inf,  -inf, 0.0,    -0.0,   1.0,     -
 constexpr double special_binary[] = {nan, inf, -inf, 0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -2.0, 3.0};
 constexpr double pow_exponents[] = {0.5, -0.5, 2.0, 3.0, -1.0, -2.0, 0.0, 1.0, 1.5, -1.5, 0.3};
 
-/// The same number, NaN as NaN, and a zero of the same sign.
-bool identical(double a, double b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-  return a == b && std::signbit(a) == std::signbit(b);
-}
-
 /// Agreement as the cross-check demands (1e-10 relative) and zeros of the same sign.
 bool agrees_signed(double got, double want) {
   if (!agree(got, want)) return false;
