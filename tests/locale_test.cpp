@@ -3,6 +3,7 @@
 // Needs the de_DE.UTF-8 locale (Debian: the `locales` package, then
 // `localedef -i de_DE -f UTF-8 de_DE.UTF-8`); exits 77 (skipped) when it is missing.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <array>
 #include <cctype>
@@ -117,6 +118,11 @@ TEST(Locale, CompileTimeEnginePicture) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The locale compiled into the build directory (tests/meson.build), else the system's.
+  if (const char* dir = std::getenv("MICROGRAD_TEST_LOCPATH"); dir != nullptr) {
+    ::setenv("LOCPATH", dir, 1);
+    if (std::setlocale(LC_ALL, locale_name) == nullptr) ::unsetenv("LOCPATH");
+  }
   if (std::setlocale(LC_ALL, locale_name) == nullptr) {
     std::printf(
         "locale %s is not installed (Debian: apt install locales && localedef -i de_DE "
