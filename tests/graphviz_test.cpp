@@ -420,6 +420,19 @@ TEST(Labels, AwkwardLabelsRenderAsTheirText) {
   }
 }
 
+TEST(Labels, PlainLabelEndingInABackslash) {
+  // `"a\\"` would escape the closing quote: the last backslash goes as an entity
+  EXPECT_EQ(micrograd::detail::plain_label("a\\"), "a\\&#92;");
+  std::vector<std::string> texts;
+  render_to_svg_text(
+      "digraph G { a [label=" +
+          micrograd::detail::dot_quoted(micrograd::detail::plain_label("a\\")) + "]; b [label=" +
+          micrograd::detail::dot_quoted(micrograd::detail::plain_label("\"q\"&")) + "]; }",
+      texts);
+  EXPECT_TRUE(has(texts, "a\\")) << joined(texts);
+  EXPECT_TRUE(has(texts, "\"q\"&")) << joined(texts);
+}
+
 TEST(Labels, NulByteShownAsText) {
   // (Value stores labels as C strings on this branch: the record is built directly)
   const std::string dot = "digraph G { a [shape=record, label=" +

@@ -96,7 +96,9 @@ inline void append_label_text(std::string& out, std::string_view text, bool reco
         out += hex[byte & 0xFu];
       }
     } else if (c == '\\') {
-      out += "\\\\";
+      // At the very end, `\\` would meet the closing quote as `\"` (pass 1 has no way to
+      // write a string that ends in a backslash): the second one as an entity, read in pass 3.
+      out += i == text.size() ? "\\&#92;" : "\\\\";
     } else if (c == '&') {
       out += "&amp;";
     } else if (record && (c == '{' || c == '}' || c == '|' || c == '<' || c == '>')) {
