@@ -64,16 +64,20 @@ inline double linspace_pi(std::size_t i, std::size_t n) {
   return static_cast<double>(i) * (std::numbers::pi / static_cast<double>(n - 1));
 }
 
-/// At most 80 bytes of `line`, quoted, for an error message: bytes other than printable ASCII
-/// as `\xHH` (a message never holds a NUL or a broken UTF-8 sequence), `...` if it was cut.
+/// The start of `line`, quoted, for an error message: at most 80 characters between the
+/// quotes, bytes other than printable ASCII (and the backslash) as `\xHH`, so a message never
+/// holds a NUL or a broken UTF-8 sequence; `... (N bytes)` if it was cut.
 inline std::string quote_line(std::string_view line) {
-  constexpr std::size_t max_bytes = 80;
+  constexpr std::size_t max_chars = 80;
   constexpr std::string_view hex = "0123456789ABCDEF";
   std::string out = "'";
-  for (const char c : line.substr(0, max_bytes)) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte < 0x7F && c != '\\') {
-      out += c;
+  std::size_t used = 0;  // bytes of `line` quoted
+  for (; used < line.size(); ++used) {
+    const auto byte = static_cast<unsigned char>(line[used]);
+    const bool plain = byte >= 0x20 && byte < 0x7F && byte != '\\';
+    if (out.size() - 1 + (plain ? 1 : 4) > max_chars) break;
+    if (plain) {
+      out += static_cast<char>(byte);
     } else {
       out += "\\x";
       out += hex[byte >> 4];
@@ -81,7 +85,7 @@ inline std::string quote_line(std::string_view line) {
     }
   }
   out += '\'';
-  if (line.size() > max_bytes) out += "... (" + std::to_string(line.size()) + " bytes)";
+  if (used < line.size()) out += "... (" + std::to_string(line.size()) + " bytes)";
   return out;
 }
 
