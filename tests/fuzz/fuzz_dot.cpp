@@ -170,7 +170,10 @@ void check_number(double x) {
   }
   double back = 0.0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), back);
-  if (ec != std::errc() || ptr != text.data() + text.size()) fail("a number does not read", text);
+  if (ptr != text.data() + text.size()) fail("a number does not read", text);
+  // 4 decimals may round the largest doubles past the range ("1.7977e+308")
+  if (ec == std::errc::result_out_of_range && std::fabs(x) > 1.7976e308) return;
+  if (ec != std::errc()) fail("a number does not read", text);
   if (std::isnan(x) != std::isnan(back)) fail("NaN lost", text);
   if (std::isnan(x)) return;
   const double tolerance =
