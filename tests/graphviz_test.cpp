@@ -347,6 +347,8 @@ const std::vector<Awkward>& awkward_labels() {
       {"two\nlines", {"two", "lines"}},
       {"non-ASCII: \u00fc \u03bb \u2202 \U0001D6C1",
        {"non-ASCII: \u00fc \u03bb \u2202 \U0001D6C1"}},
+      {"\u00fc \u03bb starts non-ASCII", {"\u00fc \u03bb starts non-ASCII"}},  // (fuzz_dot)
+      {"\U00030C30 x", {"\U00030C30 x"}},
       {"double  space", {"double  space"}},
       {" padded ", {" padded "}},
       {"tab\there", {"tab\\x09here"}},

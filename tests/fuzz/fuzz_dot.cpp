@@ -21,9 +21,9 @@
 
 #include "micrograd/detail/format.hpp"
 #include "micrograd/dot.hpp"
+#include "support/svg_text.hpp"
 #ifdef MICROGRAD_HAVE_GRAPHVIZ
 #include "micrograd/graphviz.hpp"
-#include "support/svg_text.hpp"
 #endif
 
 namespace {
@@ -100,6 +100,17 @@ std::string read_field_text(std::string_view s) {
       } else if (s.substr(i, 5) == "&#92;") {
         entities += '\\';
         i += 4;
+      } else if (s.substr(i, 2) == "&#" && s.find(';', i) != std::string_view::npos &&
+                 s.find(';', i) - i <= 9) {  // a decimal code point, as UTF-8
+        const std::size_t semi = s.find(';', i);
+        std::uint32_t code = 0;
+        for (std::size_t k = i + 2; k < semi; ++k) {
+          if (s[k] < '0' || s[k] > '9') fail("a malformed numeric entity", s);
+          code = code * 10 + static_cast<std::uint32_t>(s[k] - '0');
+        }
+        if (code > 0x10FFFF) fail("a numeric entity out of range", s);
+        micrograd::test::append_utf8(entities, code);
+        i = semi;
       } else {
         fail("an ampersand that is not an entity of ours", s);
       }
@@ -129,9 +140,18 @@ std::string read_field_text(std::string_view s) {
 std::vector<std::string> read_record(std::string_view s) {
   if (s.size() < 2 || s.front() != '{' || s.back() != '}') fail("not a { } record", s);
   std::vector<std::string> fields(1);
+  bool in_text = false;  // parse_reclbl's INTEXT: set by the first byte that is not a space
   for (std::size_t i = 1; i + 1 < s.size(); ++i) {
     const char c = s[i];
     std::string& f = fields.back();
+    if (!in_text && c == ' ') {
+      // a skipped space; Graphviz 2.42 then copies the non-ASCII bytes after it without
+      // entering the text, so the space after them is skipped too ("{ \u00fc \u03bb" shows
+      // "\u00fc\u03bb")
+      while (i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0x80u) != 0) f += s[++i];
+      continue;
+    }
+    if (c != '|') in_text = true;
     if (static_cast<unsigned char>(c) < 0x20) fail("a control byte (Graphviz drops it)", s);
     if (c == '\\' && i + 2 < s.size()) {
       const char n = s[++i];
@@ -145,6 +165,7 @@ std::vector<std::string> read_record(std::string_view s) {
       }
     } else if (c == '|') {
       fields.emplace_back();
+      in_text = false;
     } else if (c == '{' || c == '}' || c == '<' || c == '>') {
       fail("bad label format: a structure character inside a field", s);
     } else if (c == ' ') {

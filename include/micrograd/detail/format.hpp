@@ -74,7 +74,8 @@ namespace micrograd::detail {
 
 /// Appends the text Graphviz shows as the characters of `text`, after pass 3 (common to record
 /// fields and plain labels): `\` doubled, `&` as `&amp;`, a newline as a centred line break,
-/// other control bytes, DEL and bytes that are not UTF-8 as the visible text `\xHH`.
+/// other control bytes, DEL and bytes that are not UTF-8 as the visible text `\xHH`; in a
+/// record, the characters that pass 2 would lose (`{ } | < >`, some spaces) escaped for it.
 inline void append_label_text(std::string& out, std::string_view text, bool record) {
   constexpr std::string_view hex = "0123456789ABCDEF";
   for (std::size_t i = 0; i < text.size();) {
@@ -146,7 +147,11 @@ inline void append_label_text(std::string& out, std::string_view text, bool reco
 /// its quotes), the same in both engines; `label` is escaped, the numbers are picture_number's.
 [[nodiscard]] inline std::string record_label(std::string_view label, double data, double grad) {
   const std::string field = record_field(label);
-  return dot_quoted("{ " + field + " | data " + picture_number(data) + " | grad " +
+  // "{ü" rather than "{ ü": Graphviz 2.42's parse_reclbl copies the non-ASCII bytes that follow
+  // a skipped space without starting the field's text, then drops the next space as if it were
+  // leading ("ü λ" would show as "üλ"). Fields starting with ASCII keep the seed's "{ x1 | ...".
+  const bool tight = !field.empty() && (static_cast<unsigned char>(field.front()) & 0x80u) != 0;
+  return dot_quoted((tight ? "{" : "{ ") + field + " | data " + picture_number(data) + " | grad " +
                     picture_number(grad) + " }");
 }
 
