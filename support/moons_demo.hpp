@@ -36,8 +36,9 @@
 #include <vector>
 
 #include <micrograd/ct.hpp>
-#include <micrograd/moons.hpp>
 #include <micrograd/nn.hpp>
+
+#include "support/moons.hpp"
 
 namespace moons_demo {
 

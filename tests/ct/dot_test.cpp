@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <limits>
 #include <micrograd/ct/dot.hpp>
 #include <micrograd/ct/operators.hpp>
 #include <string>
@@ -60,6 +61,29 @@ TEST(CtDot, ConstantsAndSharing) {
   EXPECT_EQ(count(square, "shape=record"), 2U) << square;
   EXPECT_EQ(count(square, " -> "), 2U) << square;
   EXPECT_NE(square.find("label=\"{ x0 | data 3.0000 | grad 6.0000 }\""), std::string::npos);
+}
+
+// Issue 17 item 3: numbers formatted as the dynamic engine's (detail/format.hpp), so that any
+// double fits (the old 64-byte "%.4f" buffer printed 1e300 as 63 digits) in any locale.
+TEST(CtDot, NumbersOfAnyMagnitude) {
+  constexpr auto x = ct::var<0>;
+  constexpr auto y = ct::var<1>;
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::string big = ct::to_dot(x * y, std::array{1e300, -1e-300});
+  EXPECT_NE(big.find("label=\"{ x0 | data 1.0000e+300 | grad -1.0000e-300 }\""), std::string::npos)
+      << big;
+  EXPECT_NE(big.find("label=\"{ x1 | data -1.0000e-300 | grad 1.0000e+300 }\""), std::string::npos)
+      << big;
+  EXPECT_NE(big.find("label=\"{  | data -1.0000 | grad 1.0000 }\""), std::string::npos) << big;
+  const std::string odd = ct::to_dot(x * y, std::array{nan, -inf});
+  EXPECT_NE(odd.find("label=\"{ x0 | data nan | grad -inf }\""), std::string::npos) << odd;
+  EXPECT_NE(odd.find("label=\"{ x1 | data -inf | grad nan }\""), std::string::npos) << odd;
+  // constants: the shortest text that reads back as the same double
+  const std::string c = ct::to_dot(x * 1e-7 + x * 1e20, std::array{1.0});
+  EXPECT_NE(c.find("label=\"{ 1e-07 | data 1.0000e-07 | grad 1.0000 }\""), std::string::npos) << c;
+  EXPECT_NE(c.find("label=\"{ 1e+20 | data 1.0000e+20 | grad 1.0000 }\""), std::string::npos) << c;
+  EXPECT_NE(c.find("label=\"{ x0 | data 1.0000 | grad 1.0000e+20 }\""), std::string::npos) << c;
 }
 
 }  // namespace

@@ -9,12 +9,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numbers>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "micrograd/moons.hpp"
+#include "support/moons.hpp"
 #include "support/moons_demo.hpp"
 
 #ifndef MOONS_PART
@@ -309,6 +310,88 @@ TEST_F(MoonsCsv, MalformedLinesNameThePathAndLine) {
     EXPECT_NE(m.find(path_.string() + where), std::string::npos)
         << "expected " << where << ": " << m;
   }
+}
+
+// Issue 17 item 7: an empty or header-only file is an error naming it (the demo used to train
+// on no points, print NaN losses and crash).
+TEST_F(MoonsCsv, EmptyOrHeaderOnlyFileNamesTheFile) {
+  for (const std::string& text :
+       {std::string(), std::string("\n\n \t\r\n"), std::string("x0,x1,y\n"),
+        std::string("\xEF\xBB\xBFx0,x1,y\r\n\r\n"), std::string("\xEF\xBB\xBF")}) {
+    write(text);
+    const std::string m = error();
+    EXPECT_EQ(m.rfind(path_.string() + ": no data points", 0), 0U) << m;
+  }
+}
+
+TEST_F(MoonsCsv, OffendingLineQuotedByABoundedPrefix) {
+  const std::string huge(10'000'000, '7');
+  write("1,2,1\n" + huge + "x,1,1\n");
+  const std::string m = error();
+  EXPECT_LT(m.size(), path_.string().size() + 200) << m.substr(0, 400);
+  EXPECT_NE(m.find(path_.string() + ":2:"), std::string::npos) << m.substr(0, 400);
+  EXPECT_NE(m.find("'" + std::string(80, '7') + "'... (10000005 bytes)"), std::string::npos)
+      << m.substr(0, 400);
+  // bytes that are not printable ASCII are shown as \xHH: the message holds no NUL
+  write(std::string("1,\0\xff,1\n", 9));
+  const std::string z = error();
+  EXPECT_NE(z.find("'1,\\x00\\xFF,1'"), std::string::npos) << z;
+  EXPECT_EQ(std::string(z.c_str()), z);
+}
+
+TEST_F(MoonsCsv, NonFiniteAndOutOfRangeNumbersAreRejected) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"nan,0,1", "x0 is not finite"},
+      {"0,-inf,1", "x1 is not finite"},
+      {"Infinity,0,-1", "x0 is not finite"},
+      {"0,NaN,1", "x1 is not finite"},
+      {"1e400,0,1", "x0 is a number out of the range of a double"},
+      {"0,-1e400,1", "x1 is a number out of the range of a double"},
+      {"1e-400,0,1", "x0 is a number out of the range of a double"},
+      {"0,0,nan", "the label y must be -1 or 1"},
+      {"+-1,0,1", "x0 is not a number"},
+      {"0x10,0,1", "x0 is not a number"},
+  };
+  for (const auto& [line, what] : cases) {
+    write("0,0,1\n" + line + "\n");
+    const std::string m = error();
+    EXPECT_NE(m.find(path_.string() + ":2: " + what), std::string::npos) << line << ": " << m;
+  }
+  // the extremes that are doubles are fine
+  write("1.7976931348623157e308,-4.9e-324,+1\n");
+  const MoonsData d = micrograd::load_moons_csv(path_);
+  EXPECT_EQ(d.x[0][0], std::numeric_limits<double>::max());
+  EXPECT_EQ(d.x[0][1], -std::numeric_limits<double>::denorm_min());
+}
+
+TEST_F(MoonsCsv, Utf8ByteOrderMarkSkippedAtTheStartOnly) {
+  write("\xEF\xBB\xBFx0,x1,y\n0.5,1,1\n");
+  EXPECT_EQ(micrograd::load_moons_csv(path_).size(), 1U);
+  write(
+      "\xEF\xBB\xBF"
+      "0.5,1,-1\n");  // no header
+  EXPECT_EQ(micrograd::load_moons_csv(path_).y.at(0), -1.0);
+  write(
+      "0.5,1,1\n\xEF\xBB\xBF"
+      "0.5,1,1\n");  // elsewhere it is not part of a number
+  const std::string m = error();
+  EXPECT_NE(m.find(path_.string() + ":2: x0 is not a number, in '\\xEF\\xBB\\xBF0.5,1,1'"),
+            std::string::npos)
+      << m;
+}
+
+TEST_F(MoonsCsv, ParsesFromMemoryWithTheGivenName) {
+  EXPECT_EQ(micrograd::parse_moons_csv("1,2,1\n3,4,-1", "inline").size(), 2U);
+  try {
+    (void)micrograd::parse_moons_csv("1,2,3", "inline");
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "inline:1: the label y must be -1 or 1, in '1,2,3'");
+  }
+  const MoonsData d = micrograd::make_moons(7, 0.3, 11);
+  const MoonsData back = micrograd::parse_moons_csv(micrograd::format_moons_csv(d), "x");
+  EXPECT_EQ(back.x, d.x);
+  EXPECT_EQ(back.y, d.y);
 }
 
 TEST_F(MoonsCsv, ReadsWhatItWrites) {

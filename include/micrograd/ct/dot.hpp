@@ -6,7 +6,7 @@
 /// constant, empty otherwise), one small (ellipse) node per op labelled with its symbol, edges
 /// input -> op -> result. `grad` is d e / d node at `at`, constants included.
 
-#include <cstdio>
+#include <locale>
 #include <sstream>
 #include <string>
 
@@ -15,17 +15,11 @@
 #include "micrograd/ct/graph.hpp"
 #include "micrograd/ct/nodes.hpp"
 #include "micrograd/ops/name.hpp"
+#include "micrograd/detail/format.hpp"
 
 namespace micrograd::ct {
 
 namespace detail {
-
-/// `x` with 4 decimals, as the seed's draw_dot.
-inline std::string four_decimals(double x) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.4f", x);
-  return buffer;
-}
 
 /// Appends node `K` of `e`: its record, its op and the edges into it.
 template <class E, std::size_t K, class V>
@@ -34,14 +28,14 @@ void dot_node(std::ostringstream& out, const E& e, const V& values, const V& gra
   using T = typename G::template node_type<K>;
   std::string label;
   if constexpr (std::is_same_v<T, constant>) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%g", G::template object<K>(e).value);
-    label = buffer;
+    label = micrograd::detail::shortest_number(G::template object<K>(e).value);
   } else if constexpr (arity<T> == 0) {
     label = "x" + std::to_string(T::slot);
   }
-  out << "  node" << K << " [shape=record, label=\"{ " << label << " | data "
-      << four_decimals(values[K]) << " | grad " << four_decimals(grads[K]) << " }\"];\n";
+  // the record and the numbers are formatted as the dynamic engine's (detail/format.hpp)
+  out << "  node" << K
+      << " [shape=record, label=" << micrograd::detail::record_label(label, values[K], grads[K])
+      << "];\n";
   if constexpr (arity < T >> 0) {
     std::string name;  // the op's symbol, or e.g. "**2" for pow with a number (as Value::op())
     if constexpr (std::is_empty_v<op_t<T>>) {
@@ -49,7 +43,8 @@ void dot_node(std::ostringstream& out, const E& e, const V& values, const V& gra
     } else {
       name = ops::display_name(G::template object<K>(e).op);
     }
-    out << "  node" << K << "_op [label=\"" << name << "\"];\n";
+    out << "  node" << K << "_op [label="
+        << micrograd::detail::dot_quoted(micrograd::detail::plain_label(name)) << "];\n";
     out << "  node" << K << "_op -> node" << K << ";\n";
     out << "  node" << G::template child_index<K, 0> << " -> node" << K << "_op;\n";
     if constexpr (arity<T> == 2) {
@@ -72,6 +67,7 @@ std::string to_dot(const E& e, const std::array<double, N>& at) {
   const Values<E> values = detail::forward_values(e, at);
   const Values<E> grads = detail::adjoints<true>(e, values, at, 1.0);
   std::ostringstream out;
+  out.imbue(std::locale::classic());  // node numbers without a global locale's digit grouping
   out << "digraph G {\n  rankdir=LR;\n";
   detail::for_each_index(
       [&](auto k) { detail::dot_node<E, decltype(k)::value>(out, e, values, grads); },
