@@ -238,13 +238,13 @@ class Neuron : public detail::Module<Neuron> {
 
   /// Calls `f(p)` on each parameter (`Value&`, or `const Value&` on a const neuron): the
   /// weights, then the bias.
-  template <class F>
+  template <std::invocable<Value&> F>
   void for_each_parameter(F&& f) {
     if (empty()) return;
     for (Value& w : w_) f(w);
     f(b_);
   }
-  template <class F>
+  template <std::invocable<const Value&> F>
   void for_each_parameter(F&& f) const {
     if (empty()) return;
     for (const Value& w : w_) f(w);
@@ -312,11 +312,11 @@ class Layer : public detail::Module<Layer> {
   ~Layer() = default;
 
   /// Calls `f(p)` on each parameter, neuron by neuron (weights, then bias).
-  template <class F>
+  template <std::invocable<Value&> F>
   void for_each_parameter(F&& f) {
     for (Neuron& n : neurons_) n.for_each_parameter(f);
   }
-  template <class F>
+  template <std::invocable<const Value&> F>
   void for_each_parameter(F&& f) const {
     for (const Neuron& n : neurons_) n.for_each_parameter(f);
   }
@@ -431,11 +431,11 @@ class MLP : public detail::Module<MLP> {
   ~MLP() = default;
 
   /// Calls `f(p)` on each parameter: layer by layer, neuron by neuron, weights then bias.
-  template <class F>
+  template <std::invocable<Value&> F>
   void for_each_parameter(F&& f) {
     for (Layer& l : layers_) l.for_each_parameter(f);
   }
-  template <class F>
+  template <std::invocable<const Value&> F>
   void for_each_parameter(F&& f) const {
     for (const Layer& l : layers_) l.for_each_parameter(f);
   }
