@@ -1,6 +1,9 @@
 // Neuron, Layer, MLP: sizes, Python's initialisation, training, bad input.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -138,4 +141,128 @@ TEST(Layer, OutputsOneValuePerNeuron) {
   EXPECT_EQ(l.parameters().size(), 16u);
   PythonRandom rng(42);
   for (const Value& p : l.parameters()) EXPECT_EQ(p.data(), rng.uniform(-1, 1));
+}
+
+TEST(MLP, OptionsByNameNeedNoSeed) {
+  MLP named(2, {16, 16, 1}, {.hidden = Activation::relu, .output = Activation::linear});
+  MLP positional(2, {16, 16, 1}, 42, Activation::relu, Activation::linear);
+  EXPECT_EQ(named.layers()[0].activation(), Activation::relu);
+  EXPECT_EQ(named.layers()[2].activation(), Activation::linear);
+  const auto a = named.parameters();
+  const auto b = positional.parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].data(), b[i].data());
+  MLP seeded(3, {4, 1}, {.seed = 7, .output = Activation::linear});
+  EXPECT_EQ(seeded.parameters()[0].data(), PythonRandom(7).uniform(-1, 1));
+  Layer layer(3, 2, {.activation = Activation::relu});
+  EXPECT_EQ(layer.activation(), Activation::relu);
+  Neuron neuron(3, {.seed = 5, .activation = Activation::linear});
+  EXPECT_EQ(neuron.activation(), Activation::linear);
+}
+
+TEST(MLP, ScalarGivesTheOneOutput) {
+  MLP model(3, {4, 4, 1});
+  const std::array<double, 3> x{2.0, 3.0, -1.0};
+  EXPECT_EQ(model.scalar(x).data(), model(x)[0].data());
+  EXPECT_EQ(model.scalar({2.0, 3.0, -1.0}).data(), model(x)[0].data());
+  const std::string msg = invalid_argument_message([] {
+    (void)MLP(3, {4, 2}).scalar({1.0, 2.0, 3.0});
+  });
+  EXPECT_NE(msg.find("has 2"), std::string::npos) << msg;
+  EXPECT_THROW((void)Layer(3, 2).scalar({1.0, 2.0, 3.0}), std::invalid_argument);
+}
+
+TEST(MLP, CallsOnAnyContiguousRange) {
+  MLP model(3, {4, 4, 1});
+  const double want = model({2.0, 3.0, -1.0})[0].data();
+  const std::array<double, 3> a{2.0, 3.0, -1.0};
+  const std::array<Value, 3> v{Value(2.0), Value(3.0), Value(-1.0)};
+  const double raw[] = {2.0, 3.0, -1.0};
+  EXPECT_EQ(model(a)[0].data(), want);
+  EXPECT_EQ(model(v)[0].data(), want);
+  EXPECT_EQ(model(std::span<const double>(raw))[0].data(), want);
+  EXPECT_EQ(model(std::span<const Value>(v))[0].data(), want);
+}
+
+TEST(MLP, FreeZeroGradTakesParametersByValue) {
+  MLP model(3, {4, 4, 1});
+  model.scalar({2.0, 3.0, -1.0}).backward();
+  micrograd::zero_grad(model.parameters());  // a temporary vector: compiles and zeroes the model
+  for (const Value& p : model.parameters()) EXPECT_EQ(p.grad(), 0.0);
+  std::vector<Value> ps = model.parameters();
+  ps[0].grad() = 3.0;
+  micrograd::zero_grad(ps);
+  EXPECT_EQ(model.parameters()[0].grad(), 0.0);
+}
+
+TEST(MLP, OneTraversalListsEveryParameterOnce) {
+  MLP model(3, {4, 4, 1});
+  std::size_t n = 0;
+  const std::vector<Value> ps = model.parameters();
+  model.for_each_parameter([&](const Value& p) {
+    EXPECT_EQ(p.id(), ps[n].id());
+    ++n;
+  });
+  EXPECT_EQ(n, 41u);
+  EXPECT_EQ(model.num_parameters(), 41u);
+  EXPECT_EQ(model.layers()[1].num_parameters(), 20u);
+  EXPECT_EQ(model.sizes(), (std::vector<std::size_t>{3, 4, 4, 1}));
+}
+
+TEST(MLP, MovedFromNetworksAreEmptyAndThrowWhenCalled) {
+  MLP a(3, {4, 4, 1});
+  MLP b = std::move(a);
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): the documented state
+  EXPECT_EQ(a.nin(), 0u);
+  EXPECT_EQ(a.nout(), 0u);
+  EXPECT_TRUE(a.parameters().empty());
+  EXPECT_THROW((void)a({2.0, 3.0, -1.0}), std::logic_error);
+  EXPECT_THROW((void)a.scalar({2.0, 3.0, -1.0}), std::logic_error);
+  a.zero_grad();  // nothing to do, no crash
+  EXPECT_EQ(b.scalar({2.0, 3.0, -1.0}).data(), MLP(3, {4, 4, 1}).scalar({2.0, 3.0, -1.0}).data());
+  MLP c(2, {1});
+  c = std::move(b);
+  EXPECT_TRUE(b.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.nin(), 3u);
+  a = c;  // usable again
+  EXPECT_EQ(a.nout(), 1u);
+
+  Layer l(3, 4);
+  Layer m = std::move(l);
+  EXPECT_TRUE(l.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW((void)l({1.0, 2.0, 3.0}), std::logic_error);
+  EXPECT_EQ(l.nin(), 0u);
+  EXPECT_EQ(m({1.0, 2.0, 3.0}).size(), 4u);
+
+  Neuron n(3);
+  Neuron o = std::move(n);
+  EXPECT_THROW((void)n({1.0, 2.0, 3.0}), std::logic_error);  // NOLINT(bugprone-use-after-move)
+  EXPECT_TRUE(n.parameters().empty());
+  EXPECT_EQ(o.parameters().size(), 4u);
+}
+
+TEST(MLP, ParameterCountOverflowIsAClearError) {
+  const std::size_t huge = std::numeric_limits<std::size_t>::max();
+  std::string msg = invalid_argument_message([&] { (void)Layer(huge, 2); });
+  EXPECT_NE(msg.find("more parameters than a std::size_t counts"), std::string::npos) << msg;
+  msg = invalid_argument_message([&] { (void)Layer(std::size_t{1} << 33, std::size_t{1} << 33); });
+  EXPECT_NE(msg.find("nin 8589934592, nout 8589934592"), std::string::npos) << msg;
+  EXPECT_THROW((void)MLP(std::size_t{1} << 40, {std::size_t{1} << 40}), std::invalid_argument);
+  EXPECT_THROW((void)MLP(2, {huge / 2, 2}), std::invalid_argument);
+  EXPECT_THROW((void)Neuron(huge), std::invalid_argument);
+  const std::vector<double> params(3);
+  EXPECT_THROW((void)Layer(huge / 2, 4, params, Activation::tanh), std::invalid_argument);
+}
+
+TEST(Activation, MapsToTheRegistrysFunctors) {
+  EXPECT_EQ(micrograd::visit_activation(Activation::tanh, [](auto op) { return op.value(0.5); }),
+            micrograd::ops::tanh_op::value(0.5));
+  EXPECT_EQ(micrograd::visit_activation(Activation::relu, [](auto op) { return op.value(-0.5); }),
+            0.0);
+  EXPECT_EQ(micrograd::visit_activation(Activation::linear, [](auto op) { return op.value(-0.5); }),
+            -0.5);
+  for (const Activation a : {Activation::tanh, Activation::relu, Activation::linear}) {
+    EXPECT_EQ(micrograd::activation_from_string(micrograd::to_string(a)), a);
+  }
+  EXPECT_EQ(micrograd::activation_from_string("ReLU"), Activation::relu);
+  EXPECT_THROW((void)micrograd::activation_from_string("gelu"), std::invalid_argument);
 }

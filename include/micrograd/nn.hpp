@@ -1,14 +1,28 @@
 #pragma once
 /// \file
 /// Neuron, Layer and MLP on micrograd::Value (the `nn.py` of this project).
+///
+/// All three are built on one parameter traversal, `for_each_parameter(f)` (weights then bias,
+/// neuron by neuron, layer by layer): `parameters()`, `zero_grad()` and `num_parameters()` come
+/// from it (detail::Module), and so does everything else that walks parameters (optimizers,
+/// io.hpp). Calling a network takes any contiguous range of `double` or `Value` (a
+/// `std::vector`, `std::array`, `std::span`) or a braced list of numbers.
+///
+/// A moved-from Neuron, Layer or MLP is empty: `nin()`, `nout()` and `num_parameters()` are 0,
+/// `parameters()` is empty, and calling it throws std::logic_error. Assigning a network to it
+/// makes it usable again. Copies share parameters (Value handles), as Python references do.
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
+#include <ranges>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -18,6 +32,34 @@
 
 namespace micrograd {
 
+/// Options of a Neuron or a Layer, by name: `Layer(3, 4, {.activation = Activation::relu})`.
+struct LayerOptions {
+  std::uint64_t seed = 42;  ///< Python's `random.seed(seed)` before drawing the parameters
+  Activation activation = Activation::tanh;
+};
+using NeuronOptions = LayerOptions;
+
+/// Options of an MLP, by name: `MLP(2, {16, 16, 1}, {.hidden = Activation::relu,
+/// .output = Activation::linear})` (seed 42 unless given).
+struct MLPOptions {
+  std::uint64_t seed = 42;               ///< Python's `random.seed(seed)`
+  Activation hidden = Activation::tanh;  ///< every layer but the last
+  Activation output = Activation::tanh;  ///< the last layer
+};
+
+/// What a network can be called on: a contiguous, sized range of `double` or of `Value`.
+template <class R>
+concept network_input = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    (std::same_as<std::ranges::range_value_t<R>, double> ||
+     std::same_as<std::ranges::range_value_t<R>, Value>);
+
+/// Sets every listed value's gradient to 0 (`zero_grad(model.parameters())`; any range of Value).
+template <std::ranges::input_range R>
+requires std::convertible_to < std::ranges::range_reference_t<R>,
+const Value& > void zero_grad(R&& values) {
+  for (Value v : values) v.grad() = 0.0;  // a handle: shares the node
+}
+
 namespace detail {
 
 [[noreturn]] inline void throw_input_size(const char* who, std::size_t expected, std::size_t got) {
@@ -25,27 +67,35 @@ namespace detail {
                               std::to_string(expected) + " inputs, got " + std::to_string(got));
 }
 
+/// `(nin + 1) * nout`, the parameter count of a layer; throws std::invalid_argument naming the
+/// sizes if it does not fit in a std::size_t.
+inline std::size_t layer_parameter_count(const char* who, std::size_t nin, std::size_t nout) {
+  constexpr std::size_t max = std::numeric_limits<std::size_t>::max();
+  if (nin == max || (nout != 0 && nin + 1 > max / nout)) {
+    throw std::invalid_argument(std::string("micrograd::") + who + ": a layer of nin " +
+                                std::to_string(nin) + ", nout " + std::to_string(nout) +
+                                " has more parameters than a std::size_t counts");
+  }
+  return (nin + 1) * nout;
+}
+
 /// `a(act)`, taking over the caller's reference to `act`; the result has one, the caller's.
 inline Node* activate_node(Node* act, Activation a) {
-  OpCode op = op_code<ops::tanh_op>;
-  double out = 0.0;
-  switch (a) {
-    case Activation::tanh:
-      out = ops::tanh_op::value(act->data);
-      break;
-    case Activation::relu:
-      op = op_code<ops::relu_op>;
-      out = ops::relu_op::value(act->data);
-      break;
-    case Activation::linear:
+  return visit_activation(a, [act]<class Op>(Op op) -> Node* {
+    if constexpr (std::is_same_v<Op, identity_op>) {
       return act;
-    default:
-      release(act);
-      throw std::invalid_argument("micrograd: unknown Activation");
-  }
-  Node* const n = make_node(op, out, act, nullptr);
-  act->counts -= Node::handle_ref;  // now held by `n` only
-  return n;
+    } else {
+      Node* n = nullptr;
+      try {
+        n = make_node(op_code<Op>, op.value(act->data), act, nullptr);
+      } catch (...) {
+        release(act);
+        throw;
+      }
+      act->counts -= Node::handle_ref;  // now held by `n` only
+      return n;
+    }
+  });
 }
 
 /// References to the nodes of one layer inside a forward pass (its inputs or its outputs),
@@ -83,29 +133,77 @@ class NodeRefs {
   std::size_t size_ = 0;
 };
 
-/// Leaves for numeric inputs, as references in `out`.
-inline void leaf_nodes(std::span<const double> x, NodeRefs& out) {
-  for (const double d : x) out.push(make_leaf(d));
-}
+/// What Neuron, Layer and MLP share, from the derived class's `for_each_parameter`,
+/// `nin()`, `empty()`, `name` and `forward(const X*)` (X: Value or Node*, nin() of them).
+template <class Derived>
+class Module {
+ public:
+  /// The output(s) for `x.size() == nin()` inputs: numbers become fresh leaves.
+  template <network_input R>
+  [[nodiscard]] auto operator()(const R& x) const {
+    return call(std::ranges::data(x), std::ranges::size(x));
+  }
+  [[nodiscard]] auto operator()(std::initializer_list<double> x) const {
+    return call(x.begin(), x.size());
+  }
+
+  /// Handles to the live parameters in traversal order.
+  [[nodiscard]] std::vector<Value> parameters() const {
+    std::vector<Value> out;
+    out.reserve(num_parameters());
+    self().for_each_parameter([&](const Value& p) { out.push_back(p); });
+    return out;
+  }
+  /// Sets every parameter's gradient to 0.
+  void zero_grad() {
+    self().for_each_parameter([](Value& p) { p.grad() = 0.0; });
+  }
+  [[nodiscard]] std::size_t num_parameters() const noexcept {
+    std::size_t n = 0;
+    self().for_each_parameter([&](const Value&) { ++n; });
+    return n;
+  }
+
+ protected:
+  template <class T>
+  [[nodiscard]] auto call(const T* x, std::size_t n) const {
+    const Derived& d = self();
+    if (d.empty()) {
+      throw std::logic_error(std::string("micrograd::") + Derived::name +
+                             ": called an empty (moved-from) network");
+    }
+    if (n != d.nin()) throw_input_size(Derived::name, d.nin(), n);
+    if constexpr (std::is_same_v<T, double>) {
+      NodeRefs in(n);
+      for (std::size_t i = 0; i < n; ++i) in.push(make_leaf(x[i]));
+      return d.forward(in.begin());
+    } else {
+      return d.forward(x);
+    }
+  }
+
+ private:
+  [[nodiscard]] const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
+  [[nodiscard]] Derived& self() noexcept { return static_cast<Derived&>(*this); }
+};
 
 }  // namespace detail
 
-/// Sets every listed value's gradient to 0.
-inline void zero_grad(std::span<Value> values) {
-  for (Value& v : values) v.grad() = 0.0;
-}
-
 /// One neuron: `activation(b + w_0*x_0 + ... + w_{n-1}*x_{n-1})`, summed in that order (Python's
 /// `sum((wi * xi for ...), b)`), so the numbers are Python's.
-class Neuron {
+class Neuron : public detail::Module<Neuron> {
  public:
+  static constexpr const char* name = "Neuron";
+
   /// `nin` weights and a bias, each `uniform(-1, 1)` after Python's `random.seed(seed)`.
   explicit Neuron(std::size_t nin, std::uint64_t seed = 42,
                   Activation activation = Activation::tanh)
-      : activation_(activation) {
+      : Neuron(nin, LayerOptions{seed, activation}) {}
+  Neuron(std::size_t nin, LayerOptions options) : activation_(options.activation) {
     if (nin == 0) throw std::invalid_argument("micrograd::Neuron: nin must be at least 1, got 0");
+    detail::layer_parameter_count(name, nin, 1);
     const std::size_t sizes[] = {1};
-    const std::vector<double> p = detail::initial_parameters(nin, sizes, seed, false);
+    const std::vector<double> p = detail::initial_parameters(nin, sizes, options.seed, false);
     w_.assign(p.begin(), p.end() - 1);
     b_ = Value(p.back());
   }
@@ -116,48 +214,51 @@ class Neuron {
       throw std::invalid_argument("micrograd::Neuron: nin must be at least 1, got 0");
     }
   }
+  Neuron(const Neuron&) = default;
+  Neuron& operator=(const Neuron&) = default;
+  /// Leaves `other` empty.
+  Neuron(Neuron&& other) noexcept
+      : w_(std::exchange(other.w_, {})), b_(other.b_), activation_(other.activation_) {}
+  Neuron& operator=(Neuron&& other) noexcept {
+    w_ = std::exchange(other.w_, {});
+    b_ = other.b_;
+    activation_ = other.activation_;
+    return *this;
+  }
+  ~Neuron() = default;
 
-  /// The neuron's output for `x.size() == nin()` inputs.
-  [[nodiscard]] Value operator()(std::span<const Value> x) const {
-    if (x.size() != w_.size()) detail::throw_input_size("Neuron", w_.size(), x.size());
-    return detail::ValueAccess::adopt(node(x.data()));
+  /// Calls `f(p)` on each parameter (`Value&`, or `const Value&` on a const neuron): the
+  /// weights, then the bias.
+  template <std::invocable<Value&> F>
+  void for_each_parameter(F&& f) {
+    if (empty()) return;
+    for (Value& w : w_) f(w);
+    f(b_);
   }
-  [[nodiscard]] Value operator()(std::span<const double> x) const {
-    if (x.size() != w_.size()) detail::throw_input_size("Neuron", w_.size(), x.size());
-    detail::NodeRefs in(x.size());
-    detail::leaf_nodes(x, in);
-    return detail::ValueAccess::adopt(node(in.begin()));
-  }
-  [[nodiscard]] Value operator()(const std::vector<Value>& x) const {
-    return (*this)(std::span<const Value>(x));
-  }
-  [[nodiscard]] Value operator()(const std::vector<double>& x) const {
-    return (*this)(std::span<const double>(x));
-  }
-  [[nodiscard]] Value operator()(std::initializer_list<double> x) const {
-    return (*this)(std::span<const double>(x.begin(), x.size()));
+  template <std::invocable<const Value&> F>
+  void for_each_parameter(F&& f) const {
+    if (empty()) return;
+    for (const Value& w : w_) f(w);
+    f(b_);
   }
 
-  /// Weights, then the bias: handles to the live parameters.
-  [[nodiscard]] std::vector<Value> parameters() const {
-    std::vector<Value> out(w_);
-    out.push_back(b_);
-    return out;
-  }
-  void zero_grad() {
-    for (Value& w : w_) w.grad() = 0.0;
-    b_.grad() = 0.0;
-  }
   [[nodiscard]] std::size_t nin() const noexcept { return w_.size(); }
+  [[nodiscard]] static constexpr std::size_t nout() noexcept { return 1; }
+  [[nodiscard]] bool empty() const noexcept { return w_.empty(); }
   [[nodiscard]] Activation activation() const noexcept { return activation_; }
   [[nodiscard]] const std::vector<Value>& weights() const noexcept { return w_; }
   [[nodiscard]] const Value& bias() const noexcept { return b_; }
 
  private:
   friend class Layer;
+  friend class detail::Module<Neuron>;
   Neuron(std::vector<Value> w, Value b, Activation activation)
       : w_(std::move(w)), b_(std::move(b)), activation_(activation) {}
 
+  template <class X>
+  [[nodiscard]] Value forward(const X* x) const {
+    return detail::ValueAccess::adopt(node(x));
+  }
   /// act = b + w_0*x_0 + ... in Python's order: the same nodes as the loop
   /// `act = act + w[i] * x[i]` makes, then the activation, built without a handle per
   /// intermediate. `x` (nin() Values or nodes) is not checked; the result has one reference.
@@ -172,19 +273,100 @@ class Neuron {
 };
 
 /// `nout` neurons reading the same `nin` inputs.
-class Layer {
+class Layer : public detail::Module<Layer> {
  public:
+  static constexpr const char* name = "Layer";
+
   /// Parameters drawn as Python's `random.seed(seed); Layer(nin, nout)`.
   Layer(std::size_t nin, std::size_t nout, std::uint64_t seed = 42,
         Activation activation = Activation::tanh)
-      : Layer(nin, nout, check(nin, nout, detail::initial_parameters(nin, {&nout, 1}, seed, false)),
-              activation) {}
-
+      : Layer(nin, nout, LayerOptions{seed, activation}) {}
+  Layer(std::size_t nin, std::size_t nout, LayerOptions options) {
+    check(nin, nout);
+    const std::size_t sizes[] = {nout};
+    const std::vector<double> p = detail::initial_parameters(nin, sizes, options.seed, false);
+    build(nin, nout, p, options.activation);
+  }
   /// `nin * nout` weights and `nout` biases in parameters() order (per neuron: weights, bias).
   Layer(std::size_t nin, std::size_t nout, std::span<const double> params, Activation activation) {
-    check(nin, nout, {});
-    if (params.size() != (nin + 1) * nout) {
-      throw std::invalid_argument("micrograd::Layer: expected " + std::to_string((nin + 1) * nout) +
+    check(nin, nout);
+    build(nin, nout, params, activation);
+  }
+  Layer(const Layer&) = default;
+  Layer& operator=(const Layer&) = default;
+  /// Leaves `other` empty.
+  Layer(Layer&& other) noexcept : neurons_(std::exchange(other.neurons_, {})) {}
+  Layer& operator=(Layer&& other) noexcept {
+    neurons_ = std::exchange(other.neurons_, {});
+    return *this;
+  }
+  ~Layer() = default;
+
+  /// Calls `f(p)` on each parameter, neuron by neuron (weights, then bias).
+  template <std::invocable<Value&> F>
+  void for_each_parameter(F&& f) {
+    for (Neuron& n : neurons_) n.for_each_parameter(f);
+  }
+  template <std::invocable<const Value&> F>
+  void for_each_parameter(F&& f) const {
+    for (const Neuron& n : neurons_) n.for_each_parameter(f);
+  }
+
+  /// The single output of a one-neuron layer; throws std::invalid_argument if nout() != 1.
+  template <network_input R>
+  [[nodiscard]] Value scalar(const R& x) const {
+    require_one_output();
+    return (*this)(x).front();
+  }
+  [[nodiscard]] Value scalar(std::initializer_list<double> x) const {
+    require_one_output();
+    return (*this)(x).front();
+  }
+
+  [[nodiscard]] std::size_t nin() const noexcept { return empty() ? 0 : neurons_.front().nin(); }
+  [[nodiscard]] std::size_t nout() const noexcept { return neurons_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return neurons_.empty(); }
+  [[nodiscard]] Activation activation() const noexcept {
+    return empty() ? Activation::linear : neurons_.front().activation();
+  }
+  [[nodiscard]] const std::vector<Neuron>& neurons() const noexcept { return neurons_; }
+
+ private:
+  friend class MLP;
+  friend class detail::Module<Layer>;
+
+  template <class X>
+  [[nodiscard]] std::vector<Value> forward(const X* x) const {
+    detail::NodeRefs out(nout());
+    forward_into(x, out);
+    return out.take();
+  }
+  /// The neurons' outputs for nin() inputs (Values or nodes, not checked), into `out`.
+  template <class X>
+  void forward_into(const X* x, detail::NodeRefs& out) const {
+    for (const Neuron& n : neurons_) out.push(n.node(x));
+  }
+
+  void require_one_output() const {
+    if (nout() != 1) {
+      throw std::invalid_argument("micrograd::Layer::scalar: needs one output, this layer has " +
+                                  std::to_string(nout()));
+    }
+  }
+
+  static void check(std::size_t nin, std::size_t nout) {
+    if (nin == 0 || nout == 0) {
+      throw std::invalid_argument("micrograd::Layer: nin and nout must be at least 1, got nin " +
+                                  std::to_string(nin) + ", nout " + std::to_string(nout));
+    }
+    detail::layer_parameter_count(name, nin, nout);
+  }
+
+  void build(std::size_t nin, std::size_t nout, std::span<const double> params,
+             Activation activation) {
+    const std::size_t count = detail::layer_parameter_count(name, nin, nout);
+    if (params.size() != count) {
+      throw std::invalid_argument("micrograd::Layer: expected " + std::to_string(count) +
                                   " parameters for nin " + std::to_string(nin) + ", nout " +
                                   std::to_string(nout) + ", got " + std::to_string(params.size()));
     }
@@ -196,74 +378,24 @@ class Layer {
     }
   }
 
-  [[nodiscard]] std::vector<Value> operator()(std::span<const Value> x) const {
-    if (x.size() != nin()) detail::throw_input_size("Layer", nin(), x.size());
-    detail::NodeRefs out(nout());
-    forward(x.data(), out);
-    return out.take();
-  }
-  [[nodiscard]] std::vector<Value> operator()(std::span<const double> x) const {
-    if (x.size() != nin()) detail::throw_input_size("Layer", nin(), x.size());
-    detail::NodeRefs in(x.size());
-    detail::leaf_nodes(x, in);
-    detail::NodeRefs out(nout());
-    forward(in.begin(), out);
-    return out.take();
-  }
-  [[nodiscard]] std::vector<Value> operator()(const std::vector<Value>& x) const {
-    return (*this)(std::span<const Value>(x));
-  }
-  [[nodiscard]] std::vector<Value> operator()(const std::vector<double>& x) const {
-    return (*this)(std::span<const double>(x));
-  }
-  [[nodiscard]] std::vector<Value> operator()(std::initializer_list<double> x) const {
-    return (*this)(std::span<const double>(x.begin(), x.size()));
-  }
-
-  [[nodiscard]] std::vector<Value> parameters() const {
-    std::vector<Value> out;
-    out.reserve(neurons_.size() * (nin() + 1));
-    for (const Neuron& n : neurons_) {
-      for (const Value& w : n.weights()) out.push_back(w);
-      out.push_back(n.bias());
-    }
-    return out;
-  }
-  void zero_grad() {
-    for (Neuron& n : neurons_) n.zero_grad();
-  }
-  [[nodiscard]] std::size_t nin() const noexcept { return neurons_.front().nin(); }
-  [[nodiscard]] std::size_t nout() const noexcept { return neurons_.size(); }
-  [[nodiscard]] const std::vector<Neuron>& neurons() const noexcept { return neurons_; }
-
- private:
-  friend class MLP;
-  /// The neurons' outputs for nin() inputs (Values or nodes, not checked), into `out`.
-  template <class X>
-  void forward(const X* x, detail::NodeRefs& out) const {
-    for (const Neuron& n : neurons_) out.push(n.node(x));
-  }
-
-  static std::vector<double> check(std::size_t nin, std::size_t nout, std::vector<double> p) {
-    if (nin == 0 || nout == 0) {
-      throw std::invalid_argument("micrograd::Layer: nin and nout must be at least 1, got nin " +
-                                  std::to_string(nin) + ", nout " + std::to_string(nout));
-    }
-    return p;
-  }
-
   std::vector<Neuron> neurons_;
 };
 
 /// A multi-layer perceptron: layers of sizes `nouts` on `nin` inputs.
-class MLP {
+class MLP : public detail::Module<MLP> {
  public:
+  static constexpr const char* name = "MLP";
+
   /// The seed's (lecture) model: every weight and bias `uniform(-1, 1)` after Python's
   /// `random.seed(seed)`, drawn layer by layer, neuron by neuron, weights then bias; so
   /// `MLP(3, {4, 4, 1}, 42)` holds the parameters of `random.seed(42); MLP(3, [4, 4, 1])`.
   MLP(std::size_t nin, std::vector<std::size_t> nouts, std::uint64_t seed = 42,
       Activation hidden = Activation::tanh, Activation output = Activation::tanh)
       : MLP(nin, std::move(nouts), hidden, output, seed, false) {}
+
+  /// The same, options by name: `MLP(2, {16, 16, 1}, {.hidden = Activation::relu})`.
+  MLP(std::size_t nin, std::vector<std::size_t> nouts, MLPOptions options)
+      : MLP(nin, std::move(nouts), options.hidden, options.output, options.seed, false) {}
 
   /// micrograd's nn.py model (the moons demo): weights `uniform(-1, 1)`, biases 0, ReLU hidden
   /// layers, linear output, after `random.seed(init.seed)`.
@@ -273,62 +405,80 @@ class MLP {
   /// A model with the given parameters, in parameters() order.
   MLP(std::size_t nin, std::vector<std::size_t> nouts, std::span<const double> params,
       Activation hidden = Activation::tanh, Activation output = Activation::tanh) {
+    check(nin, nouts);
     build(nin, nouts, params, hidden, output);
   }
 
-  [[nodiscard]] std::vector<Value> operator()(std::span<const Value> x) const {
-    if (x.size() != nin()) detail::throw_input_size("MLP", nin(), x.size());
-    return forward(x.data());
+  MLP(const MLP&) = default;
+  MLP& operator=(const MLP&) = default;
+  /// Leaves `other` empty.
+  MLP(MLP&& other)
+  noexcept : layers_(std::exchange(other.layers_, {})), width_(std::exchange(other.width_, 0)) {}
+  MLP& operator=(MLP&& other) noexcept {
+    layers_ = std::exchange(other.layers_, {});
+    width_ = std::exchange(other.width_, 0);
+    return *this;
   }
-  [[nodiscard]] std::vector<Value> operator()(std::span<const double> x) const {
-    if (x.size() != nin()) detail::throw_input_size("MLP", nin(), x.size());
-    detail::NodeRefs in(x.size());
-    detail::leaf_nodes(x, in);
-    return forward(in.begin());
+  ~MLP() = default;
+
+  /// Calls `f(p)` on each parameter: layer by layer, neuron by neuron, weights then bias.
+  template <std::invocable<Value&> F>
+  void for_each_parameter(F&& f) {
+    for (Layer& l : layers_) l.for_each_parameter(f);
   }
-  [[nodiscard]] std::vector<Value> operator()(const std::vector<Value>& x) const {
-    return (*this)(std::span<const Value>(x));
-  }
-  [[nodiscard]] std::vector<Value> operator()(const std::vector<double>& x) const {
-    return (*this)(std::span<const double>(x));
-  }
-  [[nodiscard]] std::vector<Value> operator()(std::initializer_list<double> x) const {
-    return (*this)(std::span<const double>(x.begin(), x.size()));
+  template <std::invocable<const Value&> F>
+  void for_each_parameter(F&& f) const {
+    for (const Layer& l : layers_) l.for_each_parameter(f);
   }
 
-  /// Handles to the live parameters: layer by layer, neuron by neuron, weights then bias.
-  [[nodiscard]] std::vector<Value> parameters() const {
-    std::vector<Value> out;
-    out.reserve(num_parameters_);
-    for (const Layer& l : layers_) {
-      for (const Neuron& n : l.neurons()) {
-        for (const Value& w : n.weights()) out.push_back(w);
-        out.push_back(n.bias());
-      }
-    }
-    return out;
+  /// The single output of a one-output network (`model.scalar(x)` is `model(x)[0]`); throws
+  /// std::invalid_argument if nout() != 1.
+  template <network_input R>
+  [[nodiscard]] Value scalar(const R& x) const {
+    require_one_output();
+    return (*this)(x).front();
   }
-  void zero_grad() {
-    for (Layer& l : layers_) l.zero_grad();
+  [[nodiscard]] Value scalar(std::initializer_list<double> x) const {
+    require_one_output();
+    return (*this)(x).front();
   }
-  [[nodiscard]] std::size_t nin() const noexcept { return layers_.front().nin(); }
-  [[nodiscard]] std::size_t nout() const noexcept { return layers_.back().nout(); }
+
+  [[nodiscard]] std::size_t nin() const noexcept { return empty() ? 0 : layers_.front().nin(); }
+  [[nodiscard]] std::size_t nout() const noexcept { return empty() ? 0 : layers_.back().nout(); }
+  [[nodiscard]] bool empty() const noexcept { return layers_.empty(); }
   [[nodiscard]] const std::vector<Layer>& layers() const noexcept { return layers_; }
+  /// {nin, nout of layer 0, nout of layer 1, ...} (empty for an empty network).
+  [[nodiscard]] std::vector<std::size_t> sizes() const {
+    std::vector<std::size_t> s;
+    if (empty()) return s;
+    s.push_back(nin());
+    for (const Layer& l : layers_) s.push_back(l.nout());
+    return s;
+  }
 
  private:
+  friend class detail::Module<MLP>;
+
   /// Layer by layer, keeping only the nodes between two layers (no vector per layer).
   template <class X>
   [[nodiscard]] std::vector<Value> forward(const X* x) const {
     detail::NodeRefs a(width_), b(width_);
     detail::NodeRefs* in = &a;
     detail::NodeRefs* out = &b;
-    layers_.front().forward(x, *in);
+    layers_.front().forward_into(x, *in);
     for (std::size_t i = 1; i < layers_.size(); ++i) {
       out->clear();
-      layers_[i].forward(in->begin(), *out);
+      layers_[i].forward_into(in->begin(), *out);
       std::swap(in, out);
     }
     return in->take();
+  }
+
+  void require_one_output() const {
+    if (nout() != 1) {
+      throw std::invalid_argument("micrograd::MLP::scalar: needs one output, this network has " +
+                                  std::to_string(nout()));
+    }
   }
 
   MLP(std::size_t nin, std::vector<std::size_t> nouts, Activation hidden, Activation output,
@@ -337,43 +487,48 @@ class MLP {
     build(nin, nouts, detail::initial_parameters(nin, nouts, seed, zero_bias), hidden, output);
   }
 
-  static void check(std::size_t nin, const std::vector<std::size_t>& nouts) {
+  /// Checks the sizes; returns the parameter count (overflow checked).
+  static std::size_t check(std::size_t nin, const std::vector<std::size_t>& nouts) {
     if (nin == 0) throw std::invalid_argument("micrograd::MLP: nin must be at least 1, got 0");
     if (nouts.empty()) {
       throw std::invalid_argument("micrograd::MLP: nouts must name at least one layer, got none");
     }
-    for (std::size_t i = 0; i < nouts.size(); ++i) {
+    std::size_t count = 0;
+    for (std::size_t i = 0, fan_in = nin; i < nouts.size(); fan_in = nouts[i], ++i) {
       if (nouts[i] == 0) {
         throw std::invalid_argument("micrograd::MLP: layer " + std::to_string(i) +
                                     " has 0 neurons");
       }
+      const std::size_t n = detail::layer_parameter_count(name, fan_in, nouts[i]);
+      if (n > std::numeric_limits<std::size_t>::max() - count) {
+        throw std::invalid_argument(
+            "micrograd::MLP: more parameters than a std::size_t counts (at layer " +
+            std::to_string(i) + ")");
+      }
+      count += n;
     }
+    return count;
   }
 
   void build(std::size_t nin, const std::vector<std::size_t>& nouts, std::span<const double> params,
              Activation hidden, Activation output) {
-    check(nin, nouts);
-    std::size_t count = 0;
-    for (std::size_t i = 0, fan_in = nin; i < nouts.size(); fan_in = nouts[i], ++i) {
-      count += (fan_in + 1) * nouts[i];
-    }
+    const std::size_t count = check(nin, nouts);
     if (params.size() != count) {
       throw std::invalid_argument("micrograd::MLP: expected " + std::to_string(count) +
                                   " parameters, got " + std::to_string(params.size()));
     }
     std::size_t offset = 0;
+    layers_.reserve(nouts.size());
     for (std::size_t i = 0, fan_in = nin; i < nouts.size(); fan_in = nouts[i], ++i) {
       const std::size_t n = (fan_in + 1) * nouts[i];
       layers_.emplace_back(fan_in, nouts[i], params.subspan(offset, n),
                            i + 1 == nouts.size() ? output : hidden);
       offset += n;
     }
-    num_parameters_ = count;
     width_ = *std::max_element(nouts.begin(), nouts.end());
   }
 
   std::vector<Layer> layers_;
-  std::size_t num_parameters_ = 0;
   std::size_t width_ = 0;  ///< the widest layer
 };
 

@@ -113,31 +113,19 @@ struct Neuron {
 
   using Sum = detail::weighted_sum_expression<N>;
 
-  /// The activation of the sum `s`, each op's value from ops.hpp.
+  /// The activation of the sum `s`: the op functor micrograd::visit_activation maps it to.
   MICROGRAD_CT_INLINE constexpr double activate(double s) const noexcept {
-    switch (activation) {
-      case Activation::tanh:
-        return ops::tanh_op::value(s);
-      case Activation::relu:
-        return ops::relu_op::value(s);
-      case Activation::linear:
-        break;
-    }
-    return s;
+    return visit_activation(activation, [s](auto op) MICROGRAD_CT_INLINE_LAMBDA {
+      return static_cast<double>(op.value(s));
+    });
   }
 
   /// d loss / d sum given the sum `s`, the output `out` and `dy` = d loss / d out.
   MICROGRAD_CT_INLINE constexpr double activation_backward(double s, double out,
                                                            double dy) const noexcept {
-    switch (activation) {
-      case Activation::tanh:
-        return ops::tanh_op::backward(s, out, dy);
-      case Activation::relu:
-        return ops::relu_op::backward(s, out, dy);
-      case Activation::linear:
-        break;
-    }
-    return dy;  // d s / d s = 1
+    return visit_activation(activation, [=](auto op) MICROGRAD_CT_INLINE_LAMBDA {
+      return static_cast<double>(op.backward(s, out, dy));
+    });
   }
 };
 
