@@ -33,8 +33,8 @@
 
 #include <boost/mp11/algorithm.hpp>
 
-#include "support/op_table.hpp"
 #include "micrograd/ops.hpp"
+#include "support/op_table.hpp"
 
 namespace micrograd_check {
 

@@ -22,8 +22,8 @@
 
 #include <boost/mp11/algorithm.hpp>
 
-#include "support/op_table.hpp"
 #include "ct_family.hpp"
+#include "support/op_table.hpp"
 #include "support/random_program.hpp"
 #include "support/torch_compare.hpp"
 

@@ -14,8 +14,8 @@
 #include "micrograd/ct/forward.hpp"
 #include "micrograd/ct/graph.hpp"
 #include "micrograd/ct/nodes.hpp"
-#include "micrograd/ops/name.hpp"
 #include "micrograd/detail/format.hpp"
+#include "micrograd/ops/name.hpp"
 
 namespace micrograd::ct {
 
@@ -43,8 +43,9 @@ void dot_node(std::ostringstream& out, const E& e, const V& values, const V& gra
     } else {
       name = ops::display_name(G::template object<K>(e).op);
     }
-    out << "  node" << K << "_op [label="
-        << micrograd::detail::dot_quoted(micrograd::detail::plain_label(name)) << "];\n";
+    out << "  node" << K
+        << "_op [label=" << micrograd::detail::dot_quoted(micrograd::detail::plain_label(name))
+        << "];\n";
     out << "  node" << K << "_op -> node" << K << ";\n";
     out << "  node" << G::template child_index<K, 0> << " -> node" << K << "_op;\n";
     if constexpr (arity<T> == 2) {
