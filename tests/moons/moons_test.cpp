@@ -333,7 +333,8 @@ TEST_F(MoonsCsv, OffendingLineQuotedByABoundedPrefix) {
   EXPECT_NE(m.find("'" + std::string(80, '7') + "'... (10000005 bytes)"), std::string::npos)
       << m.substr(0, 400);
   // bytes that are not printable ASCII are shown as \xHH: the message holds no NUL
-  write(std::string("1,\0\xff,1\n", 9));
+  constexpr char with_nul[] = "1,\0\xff,1\n";
+  write(std::string(with_nul, sizeof with_nul - 1));  // 7 bytes; the literal's own NUL excluded
   const std::string z = error();
   EXPECT_NE(z.find("'1,\\x00\\xFF,1'"), std::string::npos) << z;
   EXPECT_EQ(std::string(z.c_str()), z);
