@@ -72,6 +72,28 @@ struct Value {
   return ec == std::errc() && ptr == end;
 }
 
+/// Untrusted text for an error message: quoted, at most `max` of its bytes (then `...` after the
+/// closing quote), `"` and `\` escaped with a backslash and every byte outside printable ASCII
+/// as `\xHH`, so a message is bounded, printable and never holds a cut UTF-8 sequence.
+[[nodiscard]] inline std::string shown(std::string_view s, std::size_t max = 80) {
+  constexpr char hex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (s[i] == '"' || s[i] == '\\') {
+      out.push_back('\\');
+      out.push_back(s[i]);
+    } else if (u < 0x20 || u >= 0x7F) {
+      out += "\\x";
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 0xF]);
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out + (s.size() > max ? "\"..." : "\"");
+}
+
 class Reader {
  public:
   static constexpr int max_depth = 32;
@@ -164,7 +186,7 @@ class Reader {
       skip_space();
       if (peek() != '"') fail("expected a string key");
       std::string key = string();
-      if (!keys.insert(key).second) fail("duplicate key \"" + key.substr(0, 64) + "\"");
+      if (!keys.insert(key).second) fail("duplicate key " + shown(key, 64));
       skip_space();
       expect(':');
       skip_space();
