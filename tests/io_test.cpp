@@ -217,6 +217,12 @@ TEST(Safetensors, MalformedFilesThrowAndLeaveTheModelUnchanged) {
       {"offsets not integers",
        make_file(replace(h, "\"data_offsets\":[0,96]", "\"data_offsets\":[0,9.6e1]"), d),
        "data_offsets must be two non-negative integers"},
+      {"invalid UTF-8 in the metadata (overlong '/')",
+       make_file(replace(h, "\"format\":\"pt\"", "\"format\":\"\xc0\xaf\""), d),
+       "offset 27: invalid UTF-8 in a string"},
+      {"invalid UTF-8 in the metadata (a UTF-16 surrogate)",
+       make_file(replace(h, "\"format\":\"pt\"", "\"form\xed\xa0\x80\":\"pt\""), d),
+       "invalid UTF-8 in a string"},
       {"metadata not strings", make_file(replace(h, "\"format\":\"pt\"", "\"format\":7   "), d),
        "is not a string"},
   };
@@ -231,6 +237,12 @@ TEST(Safetensors, MalformedFilesThrowAndLeaveTheModelUnchanged) {
     EXPECT_EQ(m.rfind("micrograd::load_parameters: buffer: ", 0), 0u) << r.what << ": " << m;
     EXPECT_EQ(values(model), before) << r.what;
   }
+  // Well-formed UTF-8 (2- and 4-byte sequences) is accepted, as the reference implementation.
+  EXPECT_NO_THROW(micrograd::load_parameters(
+      model,
+      make_file(replace(h, "\"format\":\"pt\"", "\"format\":\"\xc3\xa9\xf0\x9f\x98\x80\""), d)));
+  micrograd::load_parameters(model, micrograd::to_safetensors(MLP(3, {4, 4, 1})));
+  ASSERT_EQ(values(model), before);
   // The compile-time engine's loader shares the checks.
   micrograd::ct::MLP<3, 4, 4, 1> net(42);
   EXPECT_THROW(micrograd::load_parameters(net, std::span<const std::byte>(other)),
