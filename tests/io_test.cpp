@@ -196,6 +196,9 @@ TEST(Safetensors, MalformedFilesThrowAndLeaveTheModelUnchanged) {
        "missing tensor \"4.bias\" (shape [1]"},
       {"unexpected tensor", make_file(extra, extra_data),
        "unexpected tensor \"extra\" of shape [1]"},
+      {"unexpected tensor named in bytes outside ASCII (shown as \\xHH, fuzz_io's finding)",
+       make_file(replace(extra, "\"extra\"", "\"\xc3\xa9\x7f\\u0001\""), extra_data),
+       "unexpected tensor \"\\xc3\\xa9\\x7f\\x01\" of shape [1]"},
       {"wrong shape (another model)", other,
        "tensor \"2.weight\" has shape [5, 4], the model's layer 1 needs [4, 4]"},
       {"wrong dtype", make_file(f32, f32_data),
@@ -214,6 +217,12 @@ TEST(Safetensors, MalformedFilesThrowAndLeaveTheModelUnchanged) {
       {"offsets not integers",
        make_file(replace(h, "\"data_offsets\":[0,96]", "\"data_offsets\":[0,9.6e1]"), d),
        "data_offsets must be two non-negative integers"},
+      {"invalid UTF-8 in the metadata (overlong '/')",
+       make_file(replace(h, "\"format\":\"pt\"", "\"format\":\"\xc0\xaf\""), d),
+       "offset 27: invalid UTF-8 in a string"},
+      {"invalid UTF-8 in the metadata (a UTF-16 surrogate)",
+       make_file(replace(h, "\"format\":\"pt\"", "\"form\xed\xa0\x80\":\"pt\""), d),
+       "invalid UTF-8 in a string"},
       {"metadata not strings", make_file(replace(h, "\"format\":\"pt\"", "\"format\":7   "), d),
        "is not a string"},
   };
@@ -228,6 +237,12 @@ TEST(Safetensors, MalformedFilesThrowAndLeaveTheModelUnchanged) {
     EXPECT_EQ(m.rfind("micrograd::load_parameters: buffer: ", 0), 0u) << r.what << ": " << m;
     EXPECT_EQ(values(model), before) << r.what;
   }
+  // Well-formed UTF-8 (2- and 4-byte sequences) is accepted, as the reference implementation.
+  EXPECT_NO_THROW(micrograd::load_parameters(
+      model,
+      make_file(replace(h, "\"format\":\"pt\"", "\"format\":\"\xc3\xa9\xf0\x9f\x98\x80\""), d)));
+  micrograd::load_parameters(model, micrograd::to_safetensors(MLP(3, {4, 4, 1})));
+  ASSERT_EQ(values(model), before);
   // The compile-time engine's loader shares the checks.
   micrograd::ct::MLP<3, 4, 4, 1> net(42);
   EXPECT_THROW(micrograd::load_parameters(net, std::span<const std::byte>(other)),

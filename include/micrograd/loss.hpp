@@ -46,9 +46,14 @@ inline Value mean_of(const std::vector<Value>& terms) {
 }
 
 /// `-log_softmax(logits)[target]`: `-((x_t - m) - log(sum_i exp(x_i - m)))`, `m` the largest
-/// logit taken as a constant (the gradient of log-sum-exp does not depend on it), so no exp
-/// overflows; PyTorch's log_softmax kernel computes the same terms in the same order. A NaN
-/// logit gives NaN.
+/// logit, so no exp overflows; PyTorch's log_softmax kernel computes the same terms in the same
+/// order. `m` is a constant, not `max(Value, Value)`, because PyTorch's is: its forward takes
+/// the max without gradient and its backward is the closed form `grad - exp(out) * sum(grad)`.
+/// Through max(Value, Value) the gradient would gain the rounding residual of
+/// `1 - sum(softmax)` on the largest logit(s) (half each at a tie): further from PyTorch
+/// (training_test's CrossEntropyStabilisingMaxIsAConstantAsInTorch counts the bit-identical
+/// numbers of both forms; docs/training.md). A NaN logit gives NaN everywhere, a +inf logit NaN
+/// (inf - inf), all logits -inf NaN, a -inf logit elsewhere probability 0: as PyTorch.
 inline Value negative_log_softmax(const std::vector<Value>& logits, std::size_t target) {
   const char* who = "cross_entropy_loss";
   if (logits.empty()) throw std::invalid_argument(std::string("micrograd::") + who + ": no logits");

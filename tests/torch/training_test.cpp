@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -335,6 +336,105 @@ TEST_F(Training, CrossEntropyMatchesFunctional) {
   std::cout << "[ training ] cross_entropy_loss: largest difference from F::cross_entropy " << worst
             << "\n";
   EXPECT_LE(worst, 1e-12);
+}
+
+// Where the stabilising max of log-sum-exp sits. PyTorch's log_softmax (1.13, CPU) computes
+// max(x) without gradient, out = (x - max) - log(sum(exp(x - max))), and its backward is the
+// closed form grad - exp(out) * sum(grad): no gradient ever flows through the max. The
+// alternative built from the graph's own max(Value, Value) (torch.maximum) differentiates
+// through it: mathematically a zero (1 - sum(softmax)), in floating point a residual of a few
+// ulps added to the largest logit (half to each at a tie). Both forms are checked here against
+// F::cross_entropy, value and every gradient, on ordinary logits, ties, +-inf and NaN; the
+// library's form (the max a constant) must match PyTorch's NaN/inf pattern exactly, stay within
+// 1e-12, and be at least as often bit-identical to PyTorch as the alternative.
+namespace {
+
+Value cross_entropy_through_max(const std::vector<Value>& logits, std::size_t target) {
+  Value m = logits.front();
+  for (std::size_t i = 1; i < logits.size(); ++i) m = micrograd::max(m, logits[i]);
+  Value sum = (logits.front() - m).exp();
+  for (std::size_t i = 1; i < logits.size(); ++i) sum = sum + (logits[i] - m).exp();
+  return -((logits[target] - m) - sum.log());
+}
+
+struct Agreement {
+  std::size_t numbers = 0;    // values and gradients compared
+  std::size_t identical = 0;  // bit for bit (any NaN equals any NaN)
+  std::size_t pattern = 0;    // NaN, +inf or -inf where PyTorch has another kind of number
+  double worst = 0.0;         // largest difference among finite numbers
+  void add(double ours, double theirs) {
+    ++numbers;
+    const bool same = (std::isnan(ours) && std::isnan(theirs)) ||
+                      std::bit_cast<std::uint64_t>(ours) == std::bit_cast<std::uint64_t>(theirs);
+    identical += same ? 1 : 0;
+    if (std::isfinite(ours) && std::isfinite(theirs)) {
+      worst = std::max(worst, difference(ours, theirs));
+    } else if (!same) {
+      ++pattern;
+    }
+  }
+};
+
+}  // namespace
+
+TEST_F(Training, CrossEntropyStabilisingMaxIsAConstantAsInTorch) {
+  const double inf = INFINITY;
+  const double nan = std::nan("");
+  std::vector<std::vector<double>> cases = logit_cases;
+  for (const std::vector<double>& c : std::vector<std::vector<double>>{
+           {2.0, 2.0, 1.0},         // tie at the max
+           {5.0, 5.0, 5.0},         // all tied
+           {1000.0, 1000.0, -3.0},  // tie at a large max
+           {0.1, 0.2, 0.3, 0.3},    // tie, inexact sums
+           {-inf, 0.0, 1.0},        // a -inf logit (its class has probability 0)
+           {-inf, -inf, 2.0},       // two of them
+           {-inf, -inf},            // all -inf: max - max is NaN
+           {inf, 0.0, 1.0},         // a +inf logit: inf - inf is NaN
+           {inf, inf},
+           {nan, 1.0, 2.0},
+           {1.0, 2.0, nan},
+           {-0.0, 0.0},  // signed zeros tie
+           {1e-300, -1e-300, 0.0}}) {
+    cases.push_back(c);
+  }
+  Agreement constant, through_max;
+  for (const auto& logits : cases) {
+    for (std::size_t t = 0; t < logits.size(); ++t) {
+      Tensor theirs = torch_leaves(logits);
+      Tensor tl = F::cross_entropy(theirs.unsqueeze(0),
+                                   torch::tensor({static_cast<int64_t>(t)}, torch::kLong));
+      tl.backward();
+      const Tensor g = theirs.grad();
+      std::vector<Value> a = leaves(logits);
+      Value la = micrograd::cross_entropy_loss(a, t);
+      la.backward();
+      std::vector<Value> b = leaves(logits);
+      Value lb = cross_entropy_through_max(b, t);
+      lb.backward();
+      constant.add(la.data(), tl.item<double>());
+      through_max.add(lb.data(), tl.item<double>());
+      for (std::size_t i = 0; i < logits.size(); ++i) {
+        const double gi = g[static_cast<int64_t>(i)].item<double>();
+        constant.add(a[i].grad(), gi);
+        through_max.add(b[i].grad(), gi);
+        EXPECT_EQ(std::isnan(a[i].grad()), std::isnan(gi))
+            << "logit " << i << " of case " << testing::PrintToString(logits) << ", target " << t;
+      }
+      EXPECT_EQ(std::isnan(la.data()), std::isnan(tl.item<double>()))
+          << testing::PrintToString(logits) << ", target " << t;
+    }
+  }
+  auto show = [](const char* what, const Agreement& a) {
+    std::cout << "[ training ] cross_entropy_loss, max " << what << ": " << a.identical << " of "
+              << a.numbers << " numbers (loss and gradients) bit-identical to F::cross_entropy, "
+              << a.pattern << " of another kind (NaN/inf), largest finite difference " << a.worst
+              << "\n";
+  };
+  show("as a constant (the library)", constant);
+  show("through max(Value, Value)", through_max);
+  EXPECT_EQ(constant.pattern, 0u);
+  EXPECT_LE(constant.worst, 1e-12);
+  EXPECT_GE(constant.identical, through_max.identical);
 }
 
 TEST_F(Training, BinaryCrossEntropyWithLogitsMatchesFunctional) {

@@ -4,10 +4,10 @@
 /// safetensors header (io.hpp). Do not rely on anything here.
 ///
 /// The reader takes untrusted text: RFC 8259 grammar only (no comments, no trailing commas, no
-/// NaN), nesting at most `max_depth` deep, control characters rejected, `\u` escapes (surrogate
-/// pairs included) decoded to UTF-8, duplicate object keys rejected. Numbers keep their text;
-/// `as_uint64` reads a non-negative integer exactly (overflow is an error). Errors throw
-/// std::runtime_error "offset N: what". Linear in the text's size.
+/// NaN), nesting at most `max_depth` deep, control characters and invalid UTF-8 rejected, `\u`
+/// escapes (surrogate pairs included) decoded to UTF-8, duplicate object keys rejected. Numbers
+/// keep their text; `as_uint64` reads a non-negative integer exactly (overflow is an error). Errors
+/// throw std::runtime_error "offset N: what". Linear in the text's size.
 
 #include <charconv>
 #include <cstddef>
@@ -70,6 +70,28 @@ struct Value {
   const char* end = v.text.data() + v.text.size();
   const auto [ptr, ec] = std::from_chars(v.text.data(), end, out);
   return ec == std::errc() && ptr == end;
+}
+
+/// Untrusted text for an error message: quoted, at most `max` of its bytes (then `...` after the
+/// closing quote), `"` and `\` escaped with a backslash and every byte outside printable ASCII
+/// as `\xHH`, so a message is bounded, printable and never holds a cut UTF-8 sequence.
+[[nodiscard]] inline std::string shown(std::string_view s, std::size_t max = 80) {
+  constexpr char hex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (s[i] == '"' || s[i] == '\\') {
+      out.push_back('\\');
+      out.push_back(s[i]);
+    } else if (u < 0x20 || u >= 0x7F) {
+      out += "\\x";
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 0xF]);
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out + (s.size() > max ? "\"..." : "\"");
 }
 
 class Reader {
@@ -164,7 +186,7 @@ class Reader {
       skip_space();
       if (peek() != '"') fail("expected a string key");
       std::string key = string();
-      if (!keys.insert(key).second) fail("duplicate key \"" + key.substr(0, 64) + "\"");
+      if (!keys.insert(key).second) fail("duplicate key " + shown(key, 64));
       skip_space();
       expect(':');
       skip_space();
@@ -265,6 +287,36 @@ class Reader {
     }
   }
 
+  /// The rest of a UTF-8 sequence whose lead byte was just read, appended to `out`; only
+  /// well-formed UTF-8 (RFC 3629: shortest form, no surrogates, at most U+10FFFF), as the
+  /// reference implementation, which reads the header as a Rust `str`.
+  void utf8_sequence(std::string& out) {
+    const auto lead = static_cast<unsigned char>(s_[pos_ - 1]);
+    std::size_t more = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      more = 1;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      more = 2;
+      if (lead == 0xE0) lo = 0xA0;  // no overlong forms
+      if (lead == 0xED) hi = 0x9F;  // no surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      more = 3;
+      if (lead == 0xF0) lo = 0x90;
+      if (lead == 0xF4) hi = 0x8F;  // at most U+10FFFF
+    } else {
+      --pos_;
+      fail("invalid UTF-8 in a string");
+    }
+    out.push_back(static_cast<char>(lead));
+    for (std::size_t i = 0; i < more; ++i, lo = 0x80, hi = 0xBF) {
+      const auto b = pos_ < s_.size() ? static_cast<unsigned char>(s_[pos_]) : 0;
+      if (b < lo || b > hi) fail("invalid UTF-8 in a string");
+      out.push_back(static_cast<char>(b));
+      ++pos_;
+    }
+  }
+
   std::string string() {
     expect('"');
     std::string out;
@@ -273,6 +325,10 @@ class Reader {
       const char c = s_[pos_++];
       if (c == '"') return out;
       if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string");
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        utf8_sequence(out);
+        continue;
+      }
       if (c != '\\') {
         out.push_back(c);
         continue;

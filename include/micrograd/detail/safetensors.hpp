@@ -143,14 +143,13 @@ inline std::vector<Entry> entries(const json::Value& header, std::uint64_t data_
   for (std::size_t m = 0; m < header.keys.size(); ++m) {
     const std::string& name = header.keys[m];
     const json::Value& info = header.members[m];
-    const std::string shown = json::quote(name.substr(0, 80));
+    const std::string shown = json::shown(name);
     if (name == "__metadata__") {
       if (info.kind != json::Value::Kind::object)
         fail("corrupted header: __metadata__ is not an object");
       for (std::size_t k = 0; k < info.keys.size(); ++k) {
         if (info.members[k].kind != json::Value::Kind::string) {
-          fail("corrupted header: __metadata__ " + json::quote(info.keys[k].substr(0, 80)) +
-               " is not a string");
+          fail("corrupted header: __metadata__ " + json::shown(info.keys[k]) + " is not a string");
         }
       }
       continue;
@@ -167,8 +166,7 @@ inline std::vector<Entry> entries(const json::Value& header, std::uint64_t data_
     }
     e.dtype = dtype->text;
     const std::size_t element = dtype_size(e.dtype);
-    if (element == 0)
-      fail("tensor " + shown + ": unknown dtype " + json::quote(e.dtype.substr(0, 16)));
+    if (element == 0) fail("tensor " + shown + ": unknown dtype " + json::shown(e.dtype, 16));
     if (shape == nullptr || shape->kind != json::Value::Kind::array)
       fail("tensor " + shown + ": no shape array");
     std::uint64_t bytes = element;
@@ -208,7 +206,7 @@ inline std::vector<Entry> entries(const json::Value& header, std::uint64_t data_
   std::uint64_t at = 0;
   for (const Entry* e : order) {
     if (e->begin != at) {
-      fail("tensor " + json::quote(e->name.substr(0, 80)) + ": data_offsets begin at " +
+      fail("tensor " + json::shown(e->name) + ": data_offsets begin at " +
            std::to_string(e->begin) + ", expected " + std::to_string(at) +
            " (tensors overlap or leave a gap)");
     }
@@ -291,7 +289,7 @@ inline std::vector<double> decode(const std::vector<LinearLayout>& layers,
       std::string names;
       for (const LinearLayout& L : layers)
         names += (names.empty() ? "" : ", ") + weight_name(L) + ", " + bias_name(L);
-      fail("unexpected tensor " + json::quote(tensors[i].name.substr(0, 80)) + " of shape " +
+      fail("unexpected tensor " + json::shown(tensors[i].name) + " of shape " +
            shape_text(tensors[i].shape) + " (the model's tensors: " + names + ")");
     }
   }
