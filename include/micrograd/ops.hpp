@@ -10,6 +10,8 @@
 /// both engines give PyTorch's values and gradients, NaN and infinities included
 /// (see README, "Numbers").
 
+#include "micrograd/detail/config.hpp"
+
 #include "micrograd/ops/arithmetic.hpp"
 #include "micrograd/ops/binary.hpp"
 #include "micrograd/ops/concepts.hpp"

@@ -20,6 +20,8 @@
 /// same numbers), and the gradient is still exact, because the chain rule summed over the copies of
 /// a tree is the chain rule summed over the paths of the DAG.
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <type_traits>

@@ -3,6 +3,8 @@
 /// `ct::Gradient` and `ct::value_and_grad`: the forward pass and the unrolled reverse pass of a
 /// compile-time expression in one call.
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <span>

@@ -10,6 +10,8 @@
 /// run-time loop (unrolling it over j folds the zero tangents away, 2.4x fewer instructions on a
 /// 16-input neuron, but took 33 s of g++ -O2 for that neuron: see docs/higher-order.md).
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <type_traits>

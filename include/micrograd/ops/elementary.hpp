@@ -4,6 +4,8 @@
 /// Same shape and conventions as <micrograd/ops/arithmetic.hpp>; unqualified calls (`exp(x)`
 /// after `using std::exp`) so that `T` may be `double`, `Value` or a dual number.
 
+#include "micrograd/detail/config.hpp"
+
 #include <cmath>
 #include <string_view>
 
