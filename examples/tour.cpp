@@ -1,13 +1,25 @@
 // A walk through the seed's notebook, in order, in C++: a Value and its operations, a neuron
-// and its picture, tanh built from exp, the MLP and its 41 parameters, training.
+// and its picture, tanh built from exp, the MLP and its 41 parameters, training, and (when the
+// build found libtorch) the seed's side-by-side check against PyTorch.
+//
+// The PyTorch check is the separate program verify_with_pytorch (it alone includes
+// <torch/torch.h>), whose path the build passes in MICROGRAD_VERIFY_WITH_PYTORCH; the tour starts
+// it with posix_spawn (no shell, so a path with spaces or quotes works) and returns its status.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <micrograd/micrograd.hpp>
 #include <string>
 #include <vector>
 #ifdef MICROGRAD_HAVE_GRAPHVIZ
 #include <micrograd/graphviz.hpp>
+#endif
+#ifdef MICROGRAD_VERIFY_WITH_PYTORCH
+#include <spawn.h>
+#include <sys/wait.h>
+extern char** environ;  // NOLINT: POSIX declares it nowhere else
 #endif
 
 using micrograd::MLP;
@@ -32,6 +44,29 @@ void picture(const Value& root, const std::string& stem) {
               stem.c_str());
 #endif
 }
+
+#ifdef MICROGRAD_VERIFY_WITH_PYTORCH
+/// Runs `path` with no arguments and the tour's environment; its exit status (1 if it could not
+/// start or died from a signal).
+int run_program(const char* path) {
+  char* argv[] = {const_cast<char*>(path), nullptr};
+  pid_t pid = 0;
+  if (const int error = posix_spawn(&pid, path, nullptr, nullptr, argv, environ); error != 0) {
+    std::fprintf(stderr, "tour: cannot start %s: %s\n", path, std::strerror(error));
+    return 1;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      std::fprintf(stderr, "tour: waiting for %s: %s\n", path, std::strerror(errno));
+      return 1;
+    }
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  std::fprintf(stderr, "tour: %s ended by signal %d\n", path, WTERMSIG(status));
+  return 1;
+}
+#endif
 
 }  // namespace
 
@@ -110,10 +145,16 @@ int main() {
   for (const auto& x : xs) std::printf(" %.3f", model(x)[0].data());
   std::printf("\n");
 
-#ifdef MICROGRAD_VERIFY_WITH_PYTORCH
   section("6. Gradients checked against PyTorch (libtorch)");
+#ifdef MICROGRAD_VERIFY_WITH_PYTORCH
   std::fflush(stdout);
-  if (std::system(MICROGRAD_VERIFY_WITH_PYTORCH) != 0) return 1;
-#endif
+  return run_program(MICROGRAD_VERIFY_WITH_PYTORCH);
+#else
+  std::printf(
+      "  skipped: this build has no libtorch (not found, or -Dtorch=disabled), so\n"
+      "  verify_with_pytorch was not built.\n"
+      "  To add it: install Debian's libtorch-dev (`./run deps` installs it and everything else\n"
+      "  CI uses), then `meson setup --reconfigure build` and `./run tour` again.\n");
   return 0;
+#endif
 }
