@@ -5,10 +5,14 @@
 // The PyTorch check is the separate program verify_with_pytorch (it alone includes
 // <torch/torch.h>), whose path the build passes in MICROGRAD_VERIFY_WITH_PYTORCH; the tour starts
 // it with posix_spawn (no shell, so a path with spaces or quotes works) and returns its status.
+//
+//   tour [--out DIR]   pictures go to DIR; by default beside the tour's executable (the build
+//                      directory), never into the directory the tour is started from.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <micrograd/micrograd.hpp>
 #include <string>
@@ -34,11 +38,21 @@ void show(const Value& v) {
               v.op().empty() ? "(leaf)" : v.op().c_str());
 }
 
-void picture(const Value& root, const std::string& stem) {
-  std::ofstream(stem + ".dot") << micrograd::to_dot(root);
+/// Where the pictures go: --out DIR, or the directory of the running executable (Linux's
+/// /proc/self/exe), or "." where that cannot be read.
+std::filesystem::path out_dir = ".";
+
+void picture(const Value& root, const std::string& name) {
+  const std::string stem = (out_dir / name).string();
+  std::ofstream dot(stem + ".dot");
+  dot << micrograd::to_dot(root);
+  if (!dot.flush()) {
+    std::fprintf(stderr, "tour: cannot write %s.dot\n", stem.c_str());
+    std::exit(1);
+  }
 #ifdef MICROGRAD_HAVE_GRAPHVIZ
   micrograd::render(root, stem + ".svg");
-  std::printf("  picture: %s.svg (and %s.dot)\n", stem.c_str(), stem.c_str());
+  std::printf("  picture: %s.svg (and .dot)\n", stem.c_str());
 #else
   std::printf("  picture: %s.dot (built without Graphviz: `dot -Tsvg %s.dot`)\n", stem.c_str(),
               stem.c_str());
@@ -70,7 +84,17 @@ int run_program(const char* path) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  std::error_code error;
+  if (const auto exe = std::filesystem::read_symlink("/proc/self/exe", error); !error) {
+    out_dir = exe.parent_path();
+  }
+  if (argc == 3 && std::strcmp(argv[1], "--out") == 0) {
+    out_dir = argv[2];
+  } else if (argc != 1) {
+    std::fprintf(stderr, "usage: %s [--out DIR]\n", argv[0]);
+    return 2;
+  }
   section("1. A Value records every operation");
   Value a(2.0, "a");
   Value b(-3.0, "b");
