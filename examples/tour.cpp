@@ -1,13 +1,29 @@
 // A walk through the seed's notebook, in order, in C++: a Value and its operations, a neuron
-// and its picture, tanh built from exp, the MLP and its 41 parameters, training.
+// and its picture, tanh built from exp, the MLP and its 41 parameters, training, and (when the
+// build found libtorch) the seed's side-by-side check against PyTorch.
+//
+// The PyTorch check is the separate program verify_with_pytorch (it alone includes
+// <torch/torch.h>), whose path the build passes in MICROGRAD_VERIFY_WITH_PYTORCH; the tour starts
+// it with posix_spawn (no shell, so a path with spaces or quotes works) and returns its status.
+//
+//   tour [--out DIR]   pictures go to DIR; by default beside the tour's executable (the build
+//                      directory), never into the directory the tour is started from.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <micrograd/micrograd.hpp>
 #include <string>
 #include <vector>
 #ifdef MICROGRAD_HAVE_GRAPHVIZ
 #include <micrograd/graphviz.hpp>
+#endif
+#ifdef MICROGRAD_VERIFY_WITH_PYTORCH
+#include <spawn.h>
+#include <sys/wait.h>
+extern char** environ;  // NOLINT: POSIX declares it nowhere else
 #endif
 
 using micrograd::MLP;
@@ -22,20 +38,63 @@ void show(const Value& v) {
               v.op().empty() ? "(leaf)" : v.op().c_str());
 }
 
-void picture(const Value& root, const std::string& stem) {
-  std::ofstream(stem + ".dot") << micrograd::to_dot(root);
+/// Where the pictures go: --out DIR, or the directory of the running executable (Linux's
+/// /proc/self/exe), or "." where that cannot be read.
+std::filesystem::path out_dir = ".";
+
+void picture(const Value& root, const std::string& name) {
+  const std::string stem = (out_dir / name).string();
+  std::ofstream dot(stem + ".dot");
+  dot << micrograd::to_dot(root);
+  if (!dot.flush()) {
+    std::fprintf(stderr, "tour: cannot write %s.dot\n", stem.c_str());
+    std::exit(1);
+  }
 #ifdef MICROGRAD_HAVE_GRAPHVIZ
   micrograd::render(root, stem + ".svg");
-  std::printf("  picture: %s.svg (and %s.dot)\n", stem.c_str(), stem.c_str());
+  std::printf("  picture: %s.svg (and .dot)\n", stem.c_str());
 #else
   std::printf("  picture: %s.dot (built without Graphviz: `dot -Tsvg %s.dot`)\n", stem.c_str(),
               stem.c_str());
 #endif
 }
 
+#ifdef MICROGRAD_VERIFY_WITH_PYTORCH
+/// Runs `path` with no arguments and the tour's environment; its exit status (1 if it could not
+/// start or died from a signal).
+int run_program(const char* path) {
+  char* argv[] = {const_cast<char*>(path), nullptr};
+  pid_t pid = 0;
+  if (const int error = posix_spawn(&pid, path, nullptr, nullptr, argv, environ); error != 0) {
+    std::fprintf(stderr, "tour: cannot start %s: %s\n", path, std::strerror(error));
+    return 1;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      std::fprintf(stderr, "tour: waiting for %s: %s\n", path, std::strerror(errno));
+      return 1;
+    }
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  std::fprintf(stderr, "tour: %s ended by signal %d\n", path, WTERMSIG(status));
+  return 1;
+}
+#endif
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  std::error_code error;
+  if (const auto exe = std::filesystem::read_symlink("/proc/self/exe", error); !error) {
+    out_dir = exe.parent_path();
+  }
+  if (argc == 3 && std::strcmp(argv[1], "--out") == 0) {
+    out_dir = argv[2];
+  } else if (argc != 1) {
+    std::fprintf(stderr, "usage: %s [--out DIR]\n", argv[0]);
+    return 2;
+  }
   section("1. A Value records every operation");
   Value a(2.0, "a");
   Value b(-3.0, "b");
@@ -110,10 +169,16 @@ int main() {
   for (const auto& x : xs) std::printf(" %.3f", model(x)[0].data());
   std::printf("\n");
 
-#ifdef MICROGRAD_VERIFY_WITH_PYTORCH
   section("6. Gradients checked against PyTorch (libtorch)");
+#ifdef MICROGRAD_VERIFY_WITH_PYTORCH
   std::fflush(stdout);
-  if (std::system(MICROGRAD_VERIFY_WITH_PYTORCH) != 0) return 1;
-#endif
+  return run_program(MICROGRAD_VERIFY_WITH_PYTORCH);
+#else
+  std::printf(
+      "  skipped: this build has no libtorch (not found, or -Dtorch=disabled), so\n"
+      "  verify_with_pytorch was not built.\n"
+      "  To add it: install Debian's libtorch-dev (`./run deps` installs it and everything else\n"
+      "  CI uses), then `meson setup --reconfigure build` and `./run tour` again.\n");
   return 0;
+#endif
 }

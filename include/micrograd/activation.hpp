@@ -4,6 +4,8 @@
 /// the one place that maps it to an op functor of the registry (<micrograd/ops.hpp>), so that
 /// `micrograd::Neuron` and `ct::Neuron` apply the very same maths.
 
+#include "micrograd/detail/config.hpp"
+
 #include <stdexcept>
 #include <string>
 #include <string_view>

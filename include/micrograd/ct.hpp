@@ -6,6 +6,8 @@
 /// fixed-size networks built on them (`ct::Neuron`, `ct::Layer`, `ct::MLP`). Needs only the
 /// standard library and Boost.Hana; `ct::render` (<micrograd/ct/render.hpp>) needs Graphviz.
 
+#include "micrograd/detail/config.hpp"
+
 #include "micrograd/ct/backward.hpp"
 #include "micrograd/ct/dot.hpp"
 #include "micrograd/ct/forward.hpp"

@@ -3,6 +3,8 @@
 /// micrograd::to_dot: the Graphviz DOT text of a dynamic graph, in the style of the seed's
 /// `draw_dot`. Needs only the standard library (render() in graphviz.hpp draws it).
 
+#include "micrograd/detail/config.hpp"
+
 #include <cstdio>
 #include <string>
 #include <unordered_set>

@@ -4,6 +4,8 @@
 /// draws DOT with Graphviz's own library (libgvc; link it with the pkg-config package `libgvc`
 /// or the Meson dependency `micrograd-graphviz`).
 
+#include "micrograd/detail/config.hpp"
+
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 

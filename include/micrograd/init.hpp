@@ -3,6 +3,8 @@
 /// How networks draw their initial parameters, shared by micrograd::MLP and ct::MLP so that both
 /// hold the very numbers Python would, in the same order.
 
+#include "micrograd/detail/config.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -17,6 +17,8 @@
 /// `load_parameters(model, std::span<const std::byte>)` reads from memory (for fuzzers).
 /// The header's `__metadata__` records the sizes and activations (informative; not checked).
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <atomic>
 #include <cerrno>

@@ -15,6 +15,8 @@
 /// Bad input (no terms, mismatched sizes, a class index out of range) throws
 /// std::invalid_argument naming the sizes. Cost: a few nodes per term.
 
+#include "micrograd/detail/config.hpp"
+
 #include <cmath>
 #include <cstddef>
 #include <stdexcept>

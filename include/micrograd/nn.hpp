@@ -12,6 +12,8 @@
 /// `parameters()` is empty, and calling it throws std::logic_error. Assigning a network to it
 /// makes it usable again. Copies share parameters (Value handles), as Python references do.
 
+#include "micrograd/detail/config.hpp"
+
 #include <algorithm>
 #include <concepts>
 #include <cstddef>

@@ -8,7 +8,9 @@
 /// returns the adjoint that flows into one input, given that input(s), the op's result `out` and
 /// the result's adjoint `g`. The formulas follow PyTorch's autograd (float64) term for term, so
 /// both engines give PyTorch's values and gradients, NaN and infinities included
-/// (see README, "Numbers").
+/// (see docs/api.md, "Numbers").
+
+#include "micrograd/detail/config.hpp"
 
 #include "micrograd/ops/arithmetic.hpp"
 #include "micrograd/ops/binary.hpp"

@@ -14,6 +14,8 @@
 /// `zero_grad()` allocate nothing. A learning-rate schedule is a callable of the step number
 /// (`set_lr_schedule`).
 
+#include "micrograd/detail/config.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>

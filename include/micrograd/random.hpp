@@ -3,7 +3,10 @@
 /// micrograd::PythonRandom: CPython's `random` module, bit for bit (MT19937 seeded by
 /// `init_by_array`), so that models initialise exactly as the Python code they are ported from.
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -45,23 +48,23 @@ class PythonRandom {
   double uniform(double a, double b) { return a + (b - a) * random(); }
 
  private:
-  static constexpr int kN = 624;
-  static constexpr int kM = 397;
+  static constexpr std::size_t kN = 624;
+  static constexpr std::size_t kM = 397;
 
   void init_genrand(std::uint32_t s) {
     state_[0] = s;
-    for (int i = 1; i < kN; ++i) {
+    for (std::size_t i = 1; i < kN; ++i) {
       state_[i] =
           1812433253U * (state_[i - 1] ^ (state_[i - 1] >> 30)) + static_cast<std::uint32_t>(i);
     }
     index_ = kN;
   }
 
-  void init_by_array(const std::uint32_t* key, int length) {
+  void init_by_array(const std::uint32_t* key, std::size_t length) {
     init_genrand(19650218U);
-    int i = 1;
-    int j = 0;
-    for (int k = (kN > length ? kN : length); k != 0; --k) {
+    std::size_t i = 1;
+    std::size_t j = 0;
+    for (std::size_t k = (kN > length ? kN : length); k != 0; --k) {
       state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1664525U)) + key[j] +
                   static_cast<std::uint32_t>(j);
       ++i;
@@ -72,7 +75,7 @@ class PythonRandom {
       }
       if (j >= length) j = 0;
     }
-    for (int k = kN - 1; k != 0; --k) {
+    for (std::size_t k = kN - 1; k != 0; --k) {
       state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1566083941U)) -
                   static_cast<std::uint32_t>(i);
       ++i;
@@ -89,7 +92,7 @@ class PythonRandom {
     constexpr std::uint32_t upper = 0x80000000U;
     constexpr std::uint32_t lower = 0x7fffffffU;
     constexpr std::uint32_t matrix_a = 0x9908b0dfU;
-    for (int k = 0; k < kN; ++k) {
+    for (std::size_t k = 0; k < kN; ++k) {
       const std::uint32_t y = (state_[k] & upper) | (state_[(k + 1) % kN] & lower);
       state_[k] = state_[(k + kM) % kN] ^ (y >> 1) ^ ((y & 1U) != 0 ? matrix_a : 0U);
     }
@@ -97,7 +100,7 @@ class PythonRandom {
   }
 
   std::array<std::uint32_t, kN> state_{};
-  int index_ = kN;
+  std::size_t index_ = kN;
 };
 
 }  // namespace micrograd

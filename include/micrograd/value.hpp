@@ -6,6 +6,8 @@
 /// like a Python reference. Every operation makes a new node that owns its inputs;
 /// `backward()` applies the chain rule from a node to everything it was computed from.
 
+#include "micrograd/detail/config.hpp"
+
 #include <atomic>
 #include <charconv>
 #include <compare>

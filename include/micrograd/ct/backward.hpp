@@ -20,6 +20,8 @@
 /// same numbers), and the gradient is still exact, because the chain rule summed over the copies of
 /// a tree is the chain rule summed over the paths of the DAG.
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <type_traits>
@@ -150,7 +152,7 @@ inline constexpr std::array<std::size_t, N> slot_node = [] {
   return node;
 }();
 
-/// Writes seed * d e / d var<I> into `grad[I]` for I = 0 .. N-1 (0 for the slots `e` does not
+/// Writes seed * d e / d `var<I>` into `grad[I]` for I = 0 .. N-1 (0 for the slots `e` does not
 /// read), given the forward values; `grad` is a std::array or std::span of N doubles. The
 /// writes go in slot order, so that the compiler sees consecutive stores (and vectorises them
 /// as it does a hand-written loop), whatever the order of the nodes.
@@ -181,7 +183,7 @@ constexpr std::array<double, N> gradient(const E& e, const Values<E>& values, co
 
 }  // namespace detail
 
-/// The reverse pass: `grad[I]` = seed * d e / d var<I> at the point whose forward values are
+/// The reverse pass: `grad[I]` = seed * d e / d `var<I>` at the point whose forward values are
 /// `values` (from `ct::forward(e, at)`); slots `e` does not read get 0.
 template <expression E, std::size_t N>
 MICROGRAD_CT_FLATTEN constexpr std::array<double, N> backward(const E& e,

@@ -6,6 +6,8 @@
 /// constant, empty otherwise), one small (ellipse) node per op labelled with its symbol, edges
 /// input -> op -> result. `grad` is d e / d node at `at`, constants included.
 
+#include "micrograd/detail/config.hpp"
+
 #include <locale>
 #include <sstream>
 #include <string>

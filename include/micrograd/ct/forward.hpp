@@ -4,6 +4,8 @@
 /// node computed once, in topological order) and `ct::eval` (the root's value). The loop over the
 /// nodes is unrolled at compile time: what remains at run time is straight-line arithmetic.
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <type_traits>

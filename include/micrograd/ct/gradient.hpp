@@ -3,6 +3,8 @@
 /// `ct::Gradient` and `ct::value_and_grad`: the forward pass and the unrolled reverse pass of a
 /// compile-time expression in one call.
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <span>
@@ -15,7 +17,7 @@
 
 namespace micrograd::ct {
 
-/// The value of an expression and its gradient: `grad[I]` = d value / d var<I>.
+/// The value of an expression and its gradient: `grad[I]` = d value / d `var<I>`.
 template <std::size_t N>
 struct Gradient {
   double value;
@@ -57,7 +59,7 @@ MICROGRAD_CT_FLATTEN constexpr Gradient<N> value_and_grad(const E& e,
 }
 
 /// The same into the caller's storage: writes the gradient into `grad` (`grad[I]` = seed *
-/// d e / d var<I>, 0 for the slots `e` does not read) and returns the value. For data that
+/// d e / d `var<I>`, 0 for the slots `e` does not read) and returns the value. For data that
 /// lives in a buffer of the caller's (`std::span<const double, N>(p, N)`), with nothing copied
 /// in or out: this is the form whose cost matches derivative code written by hand.
 template <expression E, std::size_t N>

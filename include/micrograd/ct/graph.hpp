@@ -39,6 +39,8 @@
 /// subtree holding a constant (`x * 2.0`) is its own node at each position, since another subtree
 /// of the same type may hold another number. See backward.hpp.
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <boost/hana/integral_constant.hpp>
 #include <boost/hana/maximum.hpp>

@@ -3,12 +3,14 @@
 /// `ct::hessian(e, at)`: value, gradient and full Hessian of a compile-time expression, unrolled
 /// at compile time, no heap. Forward over reverse, one direction at a time: for each input slot j
 /// the unrolled forward and reverse passes run on dual numbers (detail/dual.hpp) whose tangent is
-/// d/d var<j>, so the adjoint of `var<i>` carries d e/d var<i> in its value and
-/// d2 e/d var<i> d var<j> in its tangent. The passes call the op functors' generic formulas (the
+/// `d/d var<j>`, so the adjoint of `var<i>` carries `d e/d var<i>` in its value and
+/// `d2 e/d var<i> d var<j>` in its tangent. The passes call the op functors' generic formulas (the
 /// ones the first-order passes use on doubles), so every op, a user's included, is differentiated
 /// twice as PyTorch's double backward does. Cost: N passes of about twice a first-order pass, in a
 /// run-time loop (unrolling it over j folds the zero tangents away, 2.4x fewer instructions on a
 /// 16-input neuron, but took 33 s of g++ -O2 for that neuron: see docs/higher-order.md).
+
+#include "micrograd/detail/config.hpp"
 
 #include <array>
 #include <cstddef>
@@ -24,7 +26,7 @@
 namespace micrograd::ct {
 
 /// The value of an expression, its gradient and its Hessian:
-/// `hess[i][j]` = d2 value / d var<i> d var<j> (symmetric).
+/// `hess[i][j]` = `d2 value / d var<i> d var<j>` (symmetric).
 template <std::size_t N>
 struct Hessian {
   double value;

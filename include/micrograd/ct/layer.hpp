@@ -3,6 +3,8 @@
 /// `ct::Layer<NIN, NOUT>`: NOUT compile-time neurons of NIN inputs; its reverse pass chains the
 /// neurons' input adjoints.
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <utility>

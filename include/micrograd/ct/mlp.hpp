@@ -4,6 +4,8 @@
 /// compile-time neurons. Same initial parameters, in the same order, as
 /// `micrograd::MLP(NIN, {NOUTS...}, seed)`; no heap allocation in `operator()` or `train_step`.
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <concepts>
 #include <cstddef>

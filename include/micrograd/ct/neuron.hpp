@@ -8,6 +8,8 @@
 /// per activation (three copies of every neuron made the 16-input layers of the moons model
 /// take half a minute to compile).
 
+#include "micrograd/detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <string_view>

@@ -5,6 +5,8 @@
 /// <micrograd/ops.hpp>, shared with the dynamic engine; the passes live in forward.hpp and
 /// backward.hpp.
 
+#include "micrograd/detail/config.hpp"
+
 #include <cstddef>
 #include <type_traits>
 #include <utility>

@@ -8,6 +8,8 @@
 /// types (`using std::sqrt; sqrt(e)` finds ct::sqrt by argument-dependent lookup); a plain number
 /// on either side becomes a `ct::constant`.
 
+#include "micrograd/detail/config.hpp"
+
 #include <type_traits>
 
 #include "micrograd/ct/nodes.hpp"

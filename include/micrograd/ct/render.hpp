@@ -4,6 +4,8 @@
 /// dynamic engine's `micrograd::render_dot`; the format comes from the extension of `path`
 /// (.svg .png .pdf). Needs Graphviz's library, unlike the rest of the compile-time engine.
 
+#include "micrograd/detail/config.hpp"
+
 #include <string>
 
 #include "micrograd/ct/dot.hpp"

@@ -9,6 +9,8 @@
 /// derivatives built from graph operations. The formulas are PyTorch 1.13's (derivatives.yaml
 /// and its CPU kernels), term for term and in the same order of operations.
 
+#include "micrograd/detail/config.hpp"
+
 #include <cmath>
 #include <string>
 #include <string_view>

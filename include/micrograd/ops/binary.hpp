@@ -3,6 +3,8 @@
 /// The functions of two arguments: pow with both inputs differentiable, maximum, minimum, atan2.
 /// Same shape and conventions as <micrograd/ops/arithmetic.hpp>.
 
+#include "micrograd/detail/config.hpp"
+
 #include <cmath>
 #include <limits>
 #include <string_view>

@@ -3,6 +3,8 @@
 /// What makes a type an op functor: the shape every built-in op has and a user's op must have
 /// to become a node of either engine (`micrograd::apply<Op>`, `ct::apply<Op>`).
 
+#include "micrograd/detail/config.hpp"
+
 #include <concepts>
 #include <string_view>
 #include <type_traits>

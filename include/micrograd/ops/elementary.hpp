@@ -1,8 +1,10 @@
 #pragma once
 /// \file
-/// The elementary functions of one argument: exp, log, tanh, relu and the <cmath> set.
+/// The elementary functions of one argument: exp, log, tanh, relu and the `<cmath>` set.
 /// Same shape and conventions as <micrograd/ops/arithmetic.hpp>; unqualified calls (`exp(x)`
 /// after `using std::exp`) so that `T` may be `double`, `Value` or a dual number.
+
+#include "micrograd/detail/config.hpp"
 
 #include <cmath>
 #include <string_view>

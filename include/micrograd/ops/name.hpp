@@ -4,6 +4,8 @@
 /// op that carries a number, its `name()` (`**2` for `pow(x, 2.0)`, as micrograd prints it).
 /// Numbers are written in their shortest round-trip form, independently of the C locale.
 
+#include "micrograd/detail/config.hpp"
+
 #include <charconv>
 #include <string>
 #include <string_view>

@@ -6,6 +6,8 @@
 /// one functor (ops/*.hpp) and one entry here, plus its public spelling (a member and a free
 /// function on Value, a free function in micrograd::ct).
 
+#include "micrograd/detail/config.hpp"
+
 #include <boost/mp11/algorithm.hpp>
 #include <boost/mp11/list.hpp>
 
