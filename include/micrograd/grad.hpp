@@ -13,6 +13,7 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -29,6 +30,9 @@ namespace micrograd {
 
 namespace detail {
 
+/// micrograd::grad's internals (a namespace of their own: detail/ is shared by many headers).
+namespace higher_order {
+
 /// A handle sharing `n` (the caller keeps its own reference).
 inline Value share(Node* n) noexcept {
   n->counts += Node::handle_ref;
@@ -40,6 +44,8 @@ inline Node* keep(const Value& v) noexcept {
   n->counts += Node::handle_ref;
   return n;
 }
+
+}  // namespace higher_order
 
 /// Does `Op`'s backward accept Values and return one (a template over the scalar type, or
 /// written for Value)? Only then can create_graph differentiate through it.
@@ -60,6 +66,8 @@ concept value_binary_backward = requires(const Op& op, const Value& v) {
 template <class Op, bool Binary>
 struct user_value_backward {
   static void chain_rule(const Node* n, Node* g, Node** d) {
+    using higher_order::keep;
+    using higher_order::share;
     const Value gv = share(g);
     const Value out = share(const_cast<Node*>(n));
     const Value a = share(n->lhs);
@@ -85,11 +93,13 @@ struct user_value_backward {
   }();
 };
 
+namespace higher_order {
+
 /// The chain rule of interior node `n` with adjoint `g`, term for term as backward_step():
 /// `add(input, contribution)` for its first input, then its second. `scalar(node)` gives a
 /// node's value as a T (its number, or a handle to it for T = Value).
 template <class T, class Scalar, class Add>
-inline void chain_rule(Node* n, const T& g, Scalar&& scalar, Add&& add) {
+[[gnu::always_inline]] inline void chain_rule(Node* n, const T& g, Scalar&& scalar, Add&& add) {
   const OpCode code = n->op;
   Node* const l = n->lhs;
   if (code < OpCode::first_user_unary) {
@@ -144,12 +154,12 @@ struct OrderGuard {
 };
 
 /// Node references held by the create_graph sweep (null: no contribution yet).
-struct NodeRefs {
+struct AdjointRefs {
   std::vector<Node*> refs;
-  explicit NodeRefs(std::size_t n) : refs(n, nullptr) {}
-  NodeRefs(const NodeRefs&) = delete;
-  NodeRefs& operator=(const NodeRefs&) = delete;
-  ~NodeRefs() {
+  explicit AdjointRefs(std::size_t n) : refs(n, nullptr) {}
+  AdjointRefs(const AdjointRefs&) = delete;
+  AdjointRefs& operator=(const AdjointRefs&) = delete;
+  ~AdjointRefs() {
     for (Node* const n : refs) {
       if (n != nullptr) release(n);
     }
@@ -172,36 +182,200 @@ inline Slot slot_of(const Node* x, const BackwardOrder& order) {
                                                                     : -1};
 }
 
-/// create_graph = false: the adjoints as numbers, one scratch array per kind of slot.
-inline std::vector<Value> grad_numbers(Node* root, const std::vector<Value>& xs) {
-  BackwardOrder order;
+/// A node with an adjoint: ready for its chain rule (the fused sweep's stack), or a leaf and
+/// its adjoint so far.
+struct NodeAdjoint {
+  Node* node;
+  double adjoint;
+};
+
+/// The first-order sweep's scratch. Each thread keeps one between calls (capacity and all), so
+/// that grad() on a small graph allocates nothing but its results; one that grew past
+/// `kept_entries` is freed after use.
+struct Scratch {
+  BackwardOrder order;               ///< the two-pass sweep's order; the fused sweep's leaves
+  std::vector<double> interior;      ///< adjoints of interior nodes: by position / by slot
+  std::vector<double> leaves;        ///< adjoints of leaves, by slot
+  std::vector<NodeAdjoint> ready;    ///< the fused sweep's stack
+  std::vector<NodeAdjoint> reached;  ///< the fused sweep's leaves, by slot
+  bool busy = false;  ///< lent out (a user op's backward calling grad() gets a fresh one)
+  static constexpr std::size_t kept_entries = std::size_t{1} << 16;
+};
+inline thread_local Scratch thread_scratch;
+
+/// Gives `s` back: cleared, freed if large.
+struct ScratchLease {
+  Scratch& s;
+  ~ScratchLease() {
+    if (s.order.interior.capacity() + s.order.leaves.capacity() + s.interior.capacity() +
+            s.reached.capacity() >
+        Scratch::kept_entries) {
+      s = Scratch{};
+    }
+    s.order.interior.clear();
+    s.order.leaves.clear();
+    s.ready.clear();
+    s.reached.clear();
+    s.busy = false;
+  }
+};
+
+/// An interior node's slot in `Scratch::interior`, kept in its `link` while the fused sweep
+/// runs (the sweep's stack is a vector, so `link` is free).
+inline void set_slot(Node* n, std::size_t slot) noexcept {
+  n->link = reinterpret_cast<Node*>(static_cast<std::uintptr_t>(slot));
+}
+inline std::size_t slot_in_link(const Node* n) noexcept {
+  return static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(n->link));
+}
+
+/// `mark` of an interior x during the fused sweep: asked for (its adjoint must be kept), and
+/// asked for with a slot.
+inline constexpr std::uint8_t wanted = 4, wanted_with_slot = 5;
+
+/// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
+/// its stack and, for the nodes with several parents (and the interior xs), in slots, never in
+/// the nodes. Appends d root / d xs[i] to `out` (as leaves) and returns true; returns false,
+/// with the graph at rest and nothing appended, when the sweep gets stuck on parents outside the
+/// graph (then backward() would go on counting: the two-pass sweep below does the same).
+inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
+                              std::vector<Value>& out) {
+  std::vector<NodeAdjoint>& leaves = s.reached;
+  std::vector<double>& shared = s.interior;
+  leaves.clear();
+  shared.clear();
+  bool interior_xs = false;  // the common case, leaves only, needs no marks
+  for (const Value& x : xs) {
+    Node* const n = ValueAccess::node(x);
+    if (!n->is_leaf() && n != root) {
+      n->mark = wanted;
+      interior_xs = true;
+    }
+  }
+  auto unmark_xs = [&] {
+    if (!interior_xs) return;
+    for (const Value& x : xs) {
+      Node* const n = ValueAccess::node(x);
+      if (!n->is_leaf()) n->mark = 0;
+    }
+  };
+  const auto scalar = [](const Node* n) __attribute__((always_inline)) { return n->data; };
+  // propagate<Sweep::optimistic>, term for term: the same pushes in the same order
+  const auto add = [&](Node * in, double g) __attribute__((always_inline)) {
+    if (in->is_leaf()) {
+      if (in->mark == 0) {
+        leaves.push_back({in, 0.0 + g});  // a leaf's grad, zeroed, += g
+        in->mark = 1;
+        in->pending = static_cast<std::uint32_t>(leaves.size() - 1);
+      } else {
+        leaves[in->pending].adjoint += g;
+      }
+      return;
+    }
+    if (in->parents() == 1 && in->mark == 0) [[likely]] {  // its only parent: complete now
+      s.ready.push_back({in, g + 0.0});
+      return;
+    }
+    std::size_t slot;
+    if (in->pending == 0) {  // the first contribution of this pass
+      slot = shared.size();
+      shared.push_back(g + 0.0);
+      set_slot(in, slot);
+      ++root->pending;
+      if (in->mark == wanted) in->mark = wanted_with_slot;
+    } else {
+      slot = slot_in_link(in);
+      shared[slot] += g;
+    }
+    if (++in->pending == in->parents()) {
+      in->pending = 0;
+      --root->pending;
+      s.ready.push_back({in, shared[slot]});
+    }
+  };
+  try {
+    s.ready.push_back({root, 1.0});
+    while (!s.ready.empty()) {
+      const NodeAdjoint r = s.ready.back();
+      s.ready.pop_back();
+      chain_rule<double>(r.node, r.adjoint, scalar, add);
+    }
+  } catch (...) {
+    restore_rest_state(root);
+    unmark_xs();
+    throw;
+  }
+  const bool stuck = root->pending != 0;
+  if (stuck) {
+    restore_rest_state(root);
+  } else {
+    for (const Value& x : xs) {
+      const Node* const n = ValueAccess::node(x);
+      if (n->is_leaf()) {
+        out.emplace_back(n->mark == 1 ? leaves[n->pending].adjoint : n == root ? 1.0 : 0.0);
+      } else {
+        out.emplace_back(n == root                     ? 1.0
+                         : n->mark == wanted_with_slot ? shared[slot_in_link(n)]
+                                                       : 0.0);
+      }
+    }
+  }
+  for (const NodeAdjoint& l : leaves) {
+    l.node->pending = 0;
+    l.node->mark = 0;
+  }
+  unmark_xs();
+  return !stuck;
+}
+
+/// The first-order sweep in two passes, for graphs with parents outside them: backward()'s
+/// traversal for the order (its counting part included), then the chain rule in that order
+/// into arrays indexed by position. Appends d root / d xs[i] to `out` (as leaves).
+inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scratch& scratch,
+                                 std::vector<Value>& out) {
+  BackwardOrder& order = scratch.order;
+  order.interior.clear();
+  order.leaves.clear();
   backward_order(root, order);
   const OrderGuard guard{order};
   const std::size_t size = order.interior.size();
   for (std::size_t k = 0; k < size; ++k) order.interior[k]->pending = static_cast<std::uint32_t>(k);
   // Sums start from 0, as backward()'s: an interior node's first contribution is `g + 0.0`, a
   // leaf's `0.0 + g` (its grad zeroed): -0.0 becomes +0.0 alike.
-  std::vector<double> interior(size, 0.0);
-  std::vector<double> leaves(order.leaves.size(), 0.0);
+  std::vector<double>& interior = scratch.interior;
+  std::vector<double>& leaves = scratch.leaves;
+  interior.assign(size, 0.0);
+  leaves.assign(order.leaves.size(), 0.0);
   if (size != 0) interior[0] = 1.0;
-  const auto scalar = [](const Node* n) { return n->data; };
-  const auto add = [&](Node* in, double g) {
+  const auto scalar = [](const Node* n) __attribute__((always_inline)) { return n->data; };
+  const auto add = [&](Node * in, double g) __attribute__((always_inline)) {
     (in->is_leaf() ? leaves : interior)[in->pending] += g;
   };
   for (std::size_t k = 0; k < size; ++k) {
     chain_rule<double>(order.interior[k], interior[k], scalar, add);
   }
-  std::vector<Value> out;
-  out.reserve(xs.size());
   for (const Value& x : xs) {
     const Node* const xn = ValueAccess::node(x);
-    if (xn == root) {
-      out.emplace_back(1.0);
-      continue;
-    }
-    const Slot s = slot_of(xn, order);
-    out.emplace_back(s.index < 0 ? 0.0 : (s.interior ? interior : leaves)[s.index]);
+    const Slot sl = slot_of(xn, order);
+    out.emplace_back(xn == root     ? 1.0
+                     : sl.index < 0 ? 0.0
+                                    : (sl.interior ? interior : leaves)[sl.index]);
   }
+}
+
+/// create_graph = false: the adjoints as numbers, through this thread's scratch.
+inline std::vector<Value> grad_numbers(Node* root, const std::vector<Value>& xs) {
+  std::vector<Value> out;
+  out.reserve(xs.size());
+  if (root->is_leaf()) {
+    for (const Value& x : xs) out.emplace_back(ValueAccess::node(x) == root ? 1.0 : 0.0);
+    return out;
+  }
+  Scratch own;
+  Scratch& scratch = thread_scratch.busy ? own : thread_scratch;
+  scratch.busy = true;
+  const ScratchLease lease{scratch};
+  if (!fused_first_order(root, xs, scratch, out)) two_pass_first_order(root, xs, scratch, out);
   return out;
 }
 
@@ -222,8 +396,8 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
   }
   const std::size_t size = order.interior.size();
   for (std::size_t k = 0; k < size; ++k) order.interior[k]->pending = static_cast<std::uint32_t>(k);
-  NodeRefs interior(size);
-  NodeRefs leaves(order.leaves.size());
+  AdjointRefs interior(size);
+  AdjointRefs leaves(order.leaves.size());
   const Value seed(1.0);
   if (size != 0) interior.refs[0] = keep(seed);
   const auto scalar = [](Node* n) { return share(n); };
@@ -258,6 +432,7 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
   return out;
 }
 
+}  // namespace higher_order
 }  // namespace detail
 
 /// torch.autograd.grad: d y / d x for each x of `xs` (0 where y does not depend on x; 1 for
@@ -277,7 +452,8 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
                                              bool create_graph = false) {
   if (xs.empty()) return {};
   detail::Node* const root = detail::ValueAccess::node(y);
-  return create_graph ? detail::grad_values(root, xs) : detail::grad_numbers(root, xs);
+  return create_graph ? detail::higher_order::grad_values(root, xs)
+                      : detail::higher_order::grad_numbers(root, xs);
 }
 
 }  // namespace micrograd
