@@ -3,6 +3,7 @@
 // loss of MLP(3, {4, 4, 1}) on its four samples, over the 41 parameters) and then, `calls`
 // times, gets the gradient of the output with respect to the leaves into an array:
 //   backward  zero the leaves' grads, y.backward(), read the grads (the baseline)
+//   values    the same, the grads read into a std::vector<Value> of new leaves, as grad returns
 //   grad      micrograd::grad(y, leaves), read the results
 //   graph     micrograd::grad(y, leaves, true), read the results (and free their graphs)
 // Instructions per call = (Ir(2N) - Ir(N)) / N under valgrind --tool=callgrind
@@ -67,6 +68,14 @@ Graph mlp_step(micrograd::MLP& model) {
       for (Value& p : g.leaves) p.grad() = 0.0;
       g.y.backward();
       for (std::size_t i = 0; i < g.leaves.size(); ++i) out[i] = g.leaves[i].grad();
+    } else if (how == "values") {
+      for (Value& p : g.leaves) p.grad() = 0.0;
+      g.y.backward();
+      std::vector<Value> r;
+      r.reserve(g.leaves.size());
+      for (const Value& p : g.leaves) r.emplace_back(p.grad());
+      escape(r.data());
+      for (std::size_t i = 0; i < r.size(); ++i) out[i] = r[i].data();
     } else {
       const std::vector<Value> r = micrograd::grad(g.y, g.leaves, how == "graph");
       for (std::size_t i = 0; i < r.size(); ++i) out[i] = r[i].data();
@@ -79,14 +88,15 @@ Graph mlp_step(micrograd::MLP& model) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::fprintf(stderr, "usage: bench_grad_count {Neuron16|MLPStep} {backward|grad|graph} N\n");
+    std::fprintf(stderr,
+                 "usage: bench_grad_count {Neuron16|MLPStep} {backward|values|grad|graph} N\n");
     return 2;
   }
   const std::string_view which = argv[1];
   const std::string_view how = argv[2];
   const long calls = std::atol(argv[3]);
   if ((which != "Neuron16" && which != "MLPStep") ||
-      (how != "backward" && how != "grad" && how != "graph")) {
+      (how != "backward" && how != "values" && how != "grad" && how != "graph")) {
     std::fprintf(stderr, "unknown graph or contender\n");
     return 2;
   }
