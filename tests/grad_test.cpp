@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "micrograd/value.hpp"
@@ -281,6 +282,17 @@ struct generic_scaled_square_op {
   }
 };
 
+/// x^3, whose backward asks micrograd::grad for the derivative of its own small graph: grad
+/// inside grad (the inner call cannot have the thread's scratch, which the outer one holds)
+struct nested_cube_op {
+  static constexpr std::string_view symbol = "nested_cube";
+  static double value(double x) { return x * x * x; }
+  static double backward(double x, double, double g) {
+    const Value v(x);
+    return g * grad(v * v * v, {v})[0].data();
+  }
+};
+
 /// backward on doubles only: first order works, create_graph cannot
 struct double_only_op {
   static constexpr std::string_view symbol = "softsign";
@@ -344,6 +356,49 @@ TEST(Grad, UserOpWithDoubleBackwardNeedsNoGraphButRefusesCreateGraph) {
   // an op off the path does not matter: y2 does not reach the double-only node
   const Value y2 = u.exp();
   EXPECT_DOUBLE_EQ(grad(grad(y2, {x}, true)[0], {x})[0].data(), std::exp(1.2) * 4.0);
+}
+
+TEST(Grad, GradInsideAUserOpsBackward) {
+  Value x(1.5);
+  Value w(0.5);
+  const Value y = micrograd::apply<nested_cube_op>(x * w) * x;  // (x w)^3 x
+  const std::vector<Value> g = grad(y, {x, w});
+  const double u = 0.75;
+  EXPECT_DOUBLE_EQ(g[0].data(), 3.0 * u * u * 0.5 * 1.5 + u * u * u);
+  EXPECT_DOUBLE_EQ(g[1].data(), 3.0 * u * u * 1.5 * 1.5);
+  Value(y).backward();
+  EXPECT_EQ(x.grad(), g[0].data());
+}
+
+// Independent graphs on several threads at once (each thread has its own scratch).
+TEST(Grad, IndependentGraphsOnThreads) {
+  std::vector<int> ok(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &ok] {
+      int good = 0;
+      for (std::uint64_t seed = 1 + 50 * static_cast<std::uint64_t>(t);
+           seed <= 50 * static_cast<std::uint64_t>(t + 1); ++seed) {
+        const micrograd_check::Program p = micrograd_check::generate(seed);
+        std::vector<Value> n = build_program(p);
+        const std::vector<Value> in(n.begin(),
+                                    n.begin() + static_cast<std::ptrdiff_t>(p.inputs.size()));
+        const std::vector<Value> a = grad(n.back(), in);
+        std::vector<double> b;
+        for (const Value& v : grad(n.back(), in, true)) b.push_back(v.data());
+        Value(n.back()).backward();  // once the derivative graphs are gone (see above)
+        bool same = true;
+        for (std::size_t i = 0; i < in.size(); ++i) {
+          same =
+              same && bits(a[i].data()) == bits(in[i].grad()) && bits(b[i]) == bits(in[i].grad());
+        }
+        good += same ? 1 : 0;
+      }
+      ok[static_cast<std::size_t>(t)] = good;
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (const int good : ok) EXPECT_EQ(good, 50);
 }
 
 // ---------------------------------------------------------------------------------------------
