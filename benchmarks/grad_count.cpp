@@ -6,8 +6,11 @@
 //   values    the same, the grads read into a std::vector<Value> of new leaves, as grad returns
 //   grad      micrograd::grad(y, leaves), read the results
 //   graph     micrograd::grad(y, leaves, true), read the results (and free their graphs)
+//   hessian   Neuron16 only: the 33 x 33 Hessian, grad with create_graph then grad of each
+//             entry of the gradient (checked against the Hessian written out by hand)
 // Instructions per call = (Ir(2N) - Ir(N)) / N under valgrind --tool=callgrind
 // (docs/higher-order.md has the commands and the figures).
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -76,6 +79,13 @@ Graph mlp_step(micrograd::MLP& model) {
       for (const Value& p : g.leaves) r.emplace_back(p.grad());
       escape(r.data());
       for (std::size_t i = 0; i < r.size(); ++i) out[i] = r[i].data();
+    } else if (how == "hessian") {
+      const std::vector<Value> d = micrograd::grad(g.y, g.leaves, true);
+      const std::size_t n = g.leaves.size();
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::vector<Value> h = micrograd::grad(d[i], g.leaves);
+        for (std::size_t j = 0; j < n; ++j) out[i * n + j] = h[j].data();
+      }
     } else {
       const std::vector<Value> r = micrograd::grad(g.y, g.leaves, how == "graph");
       for (std::size_t i = 0; i < r.size(); ++i) out[i] = r[i].data();
@@ -88,21 +98,53 @@ Graph mlp_step(micrograd::MLP& model) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::fprintf(stderr,
-                 "usage: bench_grad_count {Neuron16|MLPStep} {backward|values|grad|graph} N\n");
+    std::fprintf(
+        stderr,
+        "usage: bench_grad_count {Neuron16|MLPStep} {backward|values|grad|graph|hessian} N\n");
     return 2;
   }
   const std::string_view which = argv[1];
   const std::string_view how = argv[2];
   const long calls = std::atol(argv[3]);
   if ((which != "Neuron16" && which != "MLPStep") ||
-      (how != "backward" && how != "values" && how != "grad" && how != "graph")) {
+      (how != "backward" && how != "values" && how != "grad" && how != "graph" &&
+       how != "hessian")) {
     std::fprintf(stderr, "unknown graph or contender\n");
     return 2;
   }
   micrograd::MLP model(3, {4, 4, 1}, 42);
   Graph g = which == "Neuron16" ? neuron16() : mlp_step(model);
-  std::vector<double> out(g.leaves.size()), want(g.leaves.size());
+  const std::size_t n = g.leaves.size();
+  if (how == "hessian") {
+    if (which != "Neuron16") {
+      std::fprintf(stderr, "hessian: Neuron16 only\n");
+      return 2;
+    }
+    std::vector<double> h(n * n);
+    run(g, how, calls, h.data());
+    // by hand: o = tanh(s), s = b + sum w_i x_i; d2o/dudv = -2 o (1 - o^2) s_u s_v + (1 - o^2) s_uv
+    const double o = g.y.data();
+    const double d1 = 1.0 - o * o;
+    std::vector<double> ds(n);
+    for (std::size_t i = 0; i < 16; ++i) {
+      ds[i] = g.leaves[16 + i].data();  // d s / d x_i = w_i
+      ds[16 + i] = g.leaves[i].data();  // d s / d w_i = x_i
+    }
+    ds[32] = 1.0;
+    for (std::size_t i = 0; i < n && calls > 0; ++i) {
+      for (std::size_t j = 0; j < n; ++j) {
+        const bool pair = (i < 16 && j == i + 16) || (j < 16 && i == j + 16);
+        const double want = -2.0 * o * d1 * ds[i] * ds[j] + (pair ? d1 : 0.0);
+        if (std::abs(h[i * n + j] - want) > 1e-12 * (1.0 + std::abs(want))) {
+          std::fprintf(stderr, "Hessian entry %zu,%zu differs from the hand-written one\n", i, j);
+          return 1;
+        }
+      }
+    }
+    std::printf("%zu x %zu Hessian, %.17g\n", n, n, h[1]);
+    return 0;
+  }
+  std::vector<double> out(n);
   run(g, how, calls, out.data());
   for (Value& p : g.leaves) p.grad() = 0.0;
   g.y.backward();
