@@ -440,8 +440,11 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 /// one (then d y / d x holds the other nodes fixed, as torch allows). Empty `xs`: empty result.
 ///
 /// `create_graph = false`: the results are new leaves holding the numbers, bit for bit what
-/// `y.backward()` would leave in each x's grad() (from zero). Cost: backward()'s traversal
-/// twice (once for the order, once with the arithmetic into a scratch array), no node made.
+/// `y.backward()` would leave in each x's grad() (from zero) on the same graph. Cost:
+/// backward()'s own sweep with the adjoints in a per-thread scratch array, no node made but the
+/// results (a second, counting pass when some node has parents outside y's graph, as for
+/// backward()); 1.25x to 1.5x backward() plus reading its grads into new leaves
+/// (docs/higher-order.md).
 ///
 /// `create_graph = true`: the results are Values computed from the graph's own nodes by the op
 /// functors' formulas on Values, so grad() and backward() work on them again, to any order;
