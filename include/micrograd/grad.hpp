@@ -201,7 +201,14 @@ struct Scratch {
   bool busy = false;  ///< lent out (a user op's backward calling grad() gets a fresh one)
   static constexpr std::size_t kept_entries = std::size_t{1} << 16;
 };
-inline thread_local Scratch thread_scratch;
+/// This thread's scratch; `thread_scratch_gone` tells a grad() run by another thread_local's
+/// destructor, after this one's, to use a scratch of its own.
+inline thread_local bool thread_scratch_gone = false;  // constant-initialised, no destructor
+struct ThreadScratch {
+  Scratch scratch;
+  ~ThreadScratch() { thread_scratch_gone = true; }
+};
+inline thread_local ThreadScratch thread_scratch;
 
 /// Gives `s` back: cleared, freed if large.
 struct ScratchLease {
@@ -372,7 +379,8 @@ inline std::vector<Value> grad_numbers(Node* root, const std::vector<Value>& xs)
     return out;
   }
   Scratch own;
-  Scratch& scratch = thread_scratch.busy ? own : thread_scratch;
+  Scratch& scratch =
+      thread_scratch_gone || thread_scratch.scratch.busy ? own : thread_scratch.scratch;
   scratch.busy = true;
   const ScratchLease lease{scratch};
   if (!fused_first_order(root, xs, scratch, out)) two_pass_first_order(root, xs, scratch, out);
