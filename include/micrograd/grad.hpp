@@ -3,12 +3,14 @@
 /// micrograd::grad: torch.autograd.grad for the dynamic engine. Gradients of one output with
 /// respect to chosen nodes, returned instead of accumulated, with no node's `grad()` touched;
 /// with `create_graph`, as Values built by graph operations, so they can be differentiated
-/// again, to any order. Also reached through <micrograd/value.hpp>.
+/// again, to any order. Also reached through `<micrograd/value.hpp>`.
 ///
 /// Both modes apply the chain rule in backward()'s order (detail/backward_order.hpp) through the
 /// op functors' own formulas (ops/*.hpp, templates over the scalar type): on doubles for first
 /// order, on Values for create_graph. So first derivatives agree with backward()'s bit for bit,
 /// signed zeros included, in both modes.
+
+#include "micrograd/detail/config.hpp"
 
 #include <cmath>
 #include <concepts>
@@ -166,20 +168,17 @@ struct AdjointRefs {
   }
 };
 
-/// The adjoint slot of `x` in a swept graph, as (interior?, index), or index -1 if `x` is not
-/// in it. Interior node k of the order holds k in `pending` during the sweep; a leaf its slot
-/// and `mark` 1.
+/// The adjoint slot of `x` in a swept graph (`found` false if `x` is not in it). Interior node
+/// k of the order holds k in `pending` during the sweep; a leaf its slot and `mark` 1.
 struct Slot {
-  bool interior;
-  std::ptrdiff_t index;
+  bool found;     ///< is x in the graph?
+  bool interior;  ///< an interior node (else a leaf)
+  std::size_t index;
 };
 inline Slot slot_of(const Node* x, const BackwardOrder& order) {
-  if (x->is_leaf()) {
-    return {false, x->mark == 1 ? static_cast<std::ptrdiff_t>(x->pending) : -1};
-  }
+  if (x->is_leaf()) return {x->mark == 1, false, x->pending};
   const std::size_t k = x->pending;
-  return {true, k < order.interior.size() && order.interior[k] == x ? static_cast<std::ptrdiff_t>(k)
-                                                                    : -1};
+  return {k < order.interior.size() && order.interior[k] == x, true, k};
 }
 
 /// A node with an adjoint: ready for its chain rule (the fused sweep's stack), or a leaf and
@@ -388,9 +387,9 @@ inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scrat
   for (const Value& x : xs) {
     const Node* const xn = ValueAccess::node(x);
     const Slot sl = slot_of(xn, order);
-    out.emplace_back(xn == root     ? 1.0
-                     : sl.index < 0 ? 0.0
-                                    : (sl.interior ? interior : leaves)[sl.index]);
+    out.emplace_back(xn == root  ? 1.0
+                     : !sl.found ? 0.0
+                                 : (sl.interior ? interior : leaves)[sl.index]);
   }
 }
 
@@ -458,7 +457,7 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
       continue;
     }
     const Slot s = slot_of(xn, order);
-    Node* const n = s.index < 0 ? nullptr : (s.interior ? interior : leaves).refs[s.index];
+    Node* const n = !s.found ? nullptr : (s.interior ? interior : leaves).refs[s.index];
     out.push_back(n != nullptr ? share(n) : Value(0.0));
   }
   return out;
