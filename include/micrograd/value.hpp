@@ -98,10 +98,15 @@ std::string user_op_name(const Node* n) {
 template <class Op, bool Binary>
 constexpr UserOp make_user_op_entry() {
   if constexpr (Binary) {
-    return {Op::symbol, &user_binary_lhs<Op>, &user_binary_rhs<Op>, nullptr,
-            &user_op_name<Op, Binary>};
+    return {Op::symbol, &user_binary_lhs<Op>,      &user_binary_rhs<Op>,
+            nullptr,    &user_op_name<Op, Binary>, user_value_backward<Op, Binary>::function};
   } else {
-    return {Op::symbol, nullptr, nullptr, &user_unary_backward<Op>, &user_op_name<Op, Binary>};
+    return {Op::symbol,
+            nullptr,
+            nullptr,
+            &user_unary_backward<Op>,
+            &user_op_name<Op, Binary>,
+            user_value_backward<Op, Binary>::function};
   }
 }
 template <class Op, bool Binary>
@@ -768,3 +773,6 @@ inline std::string Value::op() const {
 }
 
 }  // namespace micrograd
+
+// micrograd::grad (torch.autograd.grad), which needs Value complete.
+#include "micrograd/grad.hpp"

@@ -67,15 +67,27 @@ inline constexpr bool storable_op = std::is_empty_v<Op> || (std::is_trivially_co
 
 struct Node;
 
+/// micrograd::grad(..., create_graph = true)'s chain rule for a node `n` of a user op, on
+/// Values: given the node `g` of its adjoint, the adjoints of its inputs, in d[0] (and d[1]),
+/// one reference each for the caller.
+using ValueBackward = void (*)(const Node* n, Node* g, Node** d);
+
+/// `function`: the ValueBackward of user op `Op`, or null if its backward takes doubles only.
+/// Defined in grad.hpp (after Value), which value.hpp includes at its end.
+template <class Op, bool Binary>
+struct user_value_backward;
+
 /// A user-defined op, one constant per op type: its symbol, its chain rule on a node (reading
 /// the inputs' values from it, given the node's value `out` and adjoint `g`) and its name.
-/// `lhs` and `rhs` serve an op of two inputs, `unary` an op of one.
+/// `lhs` and `rhs` serve an op of two inputs, `unary` an op of one; `value_backward` both, for
+/// create_graph.
 struct UserOp {
   std::string_view symbol;
   double (*lhs)(const Node* n, double out, double g);
   double (*rhs)(const Node* n, double out, double g);
   double (*unary)(const Node* n, double out, double g);
   std::string (*name)(const Node* n);
+  ValueBackward value_backward = nullptr;
 };
 
 /// The user ops by code. Each slot is written once, before any node carries its code (the
