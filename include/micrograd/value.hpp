@@ -136,10 +136,9 @@ inline void free_label(Node* n) noexcept {
 /// second input on a stack linked through the nodes' own `link` fields. Freed nodes go onto
 /// this thread's cache, kept in registers for the whole walk.
 template <bool Labels>
-inline void destroy_nodes(Node* n) noexcept {
-  ThreadPool& p = pool;
+inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
   Node* cache = p.cache;
-  std::uint32_t room = cache_limit - p.cached;  // cache_limit >= p.cached
+  std::uint32_t room = p.room;  // 0 while the cache is closed (checked memory, thread exit)
   auto free_one = [&](Node* m) {
     if constexpr (Labels) free_label(m);
     if (room != 0) [[likely]] {
@@ -179,14 +178,17 @@ inline void destroy_nodes(Node* n) noexcept {
     stack = cur->link;
   }
   p.cache = cache;
-  p.cached = cache_limit - room;
+  p.room = room;
 }
 
 [[gnu::noinline]] inline void destroy(Node* n) noexcept {
+  ThreadPool& p = pool;
+  if (!p.registered) [[unlikely]]
+    register_thread(p);  // first touch: before reading the room
   if (labelled_nodes.load(std::memory_order_relaxed) == 0) {
-    destroy_nodes<false>(n);
+    destroy_nodes<false>(p, n);
   } else {
-    destroy_nodes<true>(n);
+    destroy_nodes<true>(p, n);
   }
 }
 
