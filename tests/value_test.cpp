@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
+#include <sstream>
 #include <vector>
 
 #include "micrograd/value.hpp"
@@ -449,4 +451,39 @@ TEST(ValueMemoryDeathTest, UseAfterFreeOfANodeIsReportedByASan) {
         (void)read;
       },
       "AddressSanitizer: use-after-poison");
+}
+
+// Issue 17 item 6: the sign of a zero leaf gradient, as PyTorch (tests/torch checks the same
+// sequence against libtorch): the first contribution a leaf gets is taken as it is, later ones
+// add.
+TEST(Value, ZeroLeafGradientsKeepTheirSign) {
+  const double inf = std::numeric_limits<double>::infinity();
+  Value x(-inf);
+  EXPECT_FALSE(std::signbit(x.grad())) << "a fresh leaf reads +0.0";
+  std::ostringstream fresh;
+  fresh << x;
+  EXPECT_EQ(fresh.str(), "Value(data=-inf, grad=0.0)");
+  x.log().backward();  // d log(x)/dx = 1/x = -0.0
+  EXPECT_EQ(x.grad(), 0.0);
+  EXPECT_TRUE(std::signbit(x.grad())) << "the first contribution is taken as it is";
+  x.log().backward();  // -0 + -0
+  EXPECT_TRUE(std::signbit(x.grad()));
+  x.grad() = 0.0;      // zero_grad: zeros, to which contributions add
+  x.log().backward();  // +0 + -0
+  EXPECT_FALSE(std::signbit(x.grad())) << "after zeroing, contributions add";
+
+  Value y(-inf);
+  (y.log() + y.log()).backward();  // two contributions in one pass: -0, then -0 + -0
+  EXPECT_TRUE(std::signbit(y.grad()));
+
+  Value z(2.0);
+  z.grad() = 5.0;  // written before any pass: later contributions add to it
+  (z * 3.0).backward();
+  EXPECT_EQ(z.grad(), 8.0);
+
+  Value w(1.0);
+  Value u = w * 2.0;
+  (u * 0.0 * -1.0).backward();  // d/du = 0 * -1 = -0.0, d/dw = 2 * -0.0
+  EXPECT_TRUE(std::signbit(u.grad())) << "an interior adjoint starts from its first contribution";
+  EXPECT_TRUE(std::signbit(w.grad())) << "so the sign reaches the leaf";
 }
