@@ -41,7 +41,9 @@ void expect_same(double got, double want, const char* what) {
     EXPECT_TRUE(std::isnan(got)) << what << ": got " << got << ", want nan";
   } else {
     EXPECT_EQ(got, want) << what;
-    if (want == 0.0) EXPECT_EQ(std::signbit(got), std::signbit(want)) << what << ": sign of 0";
+    if (want == 0.0) {
+      EXPECT_EQ(std::signbit(got), std::signbit(want)) << what << ": sign of 0";
+    }
   }
 }
 
