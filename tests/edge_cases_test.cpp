@@ -2,10 +2,32 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <limits>
+#include <new>
+#include <string>
+#include <string_view>
 
+#include "micrograd/dot.hpp"
 #include "micrograd/value.hpp"
+
+// Array new that can be made to fail once (labels are the only `new char[]` of value.hpp), for
+// the label-allocation test below. malloc/free underneath, so sanitizers see matching pairs.
+namespace {
+thread_local bool fail_next_array_new = false;
+}  // namespace
+// noinline: valgrind replaces both in the executable, and must see every call of both.
+[[gnu::noinline]] void* operator new[](std::size_t n) {
+  if (fail_next_array_new) {
+    fail_next_array_new = false;
+    throw std::bad_alloc();
+  }
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 using micrograd::Value;
 
@@ -20,6 +42,9 @@ void expect_same(double got, double want, const char* what) {
     EXPECT_TRUE(std::isnan(got)) << what << ": got " << got << ", want nan";
   } else {
     EXPECT_EQ(got, want) << what;
+    if (want == 0.0) {
+      EXPECT_EQ(std::signbit(got), std::signbit(want)) << what << ": sign of 0";
+    }
   }
 }
 
@@ -225,4 +250,38 @@ TEST(EdgeCases, RegistryOpsBehaveLikePyTorch) {
     expect_same(a.grad(), row.da, row.name);
     expect_same(b.grad(), row.db, row.name);
   }
+}
+
+// Issue 17 item 8: labels.
+
+TEST(EdgeCases, ALabelThatCannotBeCopiedLosesNoNode) {
+  if (micrograd::detail::under_memcheck()) {
+    GTEST_SKIP() << "valgrind replaces operator new[]: no failure can be injected";
+  }
+  { Value warm(0.0, "warm"); }  // this thread's pool in its steady state
+  const std::size_t before = micrograd::detail::pool_free_nodes();
+  fail_next_array_new = true;
+  EXPECT_THROW(Value(1.0, "x1"), std::bad_alloc);
+  EXPECT_FALSE(fail_next_array_new) << "the label was not allocated with new[]";
+  EXPECT_EQ(micrograd::detail::pool_free_nodes(), before) << "the node was lost";
+  Value x(2.0, "old");
+  fail_next_array_new = true;
+  EXPECT_THROW(x.set_label("new"), std::bad_alloc);
+  EXPECT_EQ(x.label(), "old");
+}
+
+TEST(EdgeCases, ALabelKeepsItsNulBytes) {
+  const std::string with_nul("a\0b", 3);
+  Value x(1.0, with_nul);
+  EXPECT_EQ(x.label(), with_nul);
+  EXPECT_EQ(x.label().size(), 3U);
+  Value y = x * 2.0;
+  y.set_label(std::string_view("\0", 1));
+  EXPECT_EQ(y.label(), std::string(1, '\0'));
+  y.set_label("");
+  EXPECT_EQ(y.label(), "");
+  // The picture shows the NUL byte as the visible text \x00 (detail/format.hpp).
+  const std::string dot = micrograd::to_dot(x);
+  EXPECT_NE(dot.find("a\\\\x00b"), std::string::npos) << dot;
+  EXPECT_EQ(dot.find('\0'), std::string::npos) << "a raw NUL byte in the DOT text";
 }

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
+#include <sstream>
 #include <vector>
 
 #include "micrograd/value.hpp"
@@ -412,4 +414,76 @@ TEST(Value, RandomGraphsMatchAReference) {
       }
     }
   }
+}
+
+// Issue 17 item 10: freed nodes go back to micrograd's own pool, so a sanitizer sees a use
+// after free only because the pool marks free nodes inaccessible (ASan builds; valgrind's
+// memcheck at run time).
+
+TEST(ValueMemory, AFreedNodeIsInaccessibleToSanitizers) {
+  if (!micrograd::detail::checked_memory()) {
+    GTEST_SKIP() << "neither an ASan build nor running under memcheck";
+  }
+  Value x(3.0);
+  const void* freed = nullptr;
+  {
+    Value y = x * x;
+    freed = y.id();
+    EXPECT_FALSE(micrograd::detail::is_inaccessible(freed, sizeof(double)));
+  }
+  EXPECT_TRUE(micrograd::detail::is_inaccessible(freed, sizeof(double)))
+      << "the freed node's data is not marked";
+  Value z = x + 1.0;  // allocation makes nodes usable again, and the engine works on
+  z.backward();
+  EXPECT_EQ(z.data(), 4.0);
+  EXPECT_EQ(x.grad(), 1.0);
+  EXPECT_FALSE(micrograd::detail::is_inaccessible(z.id(), sizeof(double)));
+}
+
+TEST(ValueMemoryDeathTest, UseAfterFreeOfANodeIsReportedByASan) {
+  if (!micrograd::detail::asan_build) GTEST_SKIP() << "not an AddressSanitizer build";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        Value x(3.0);
+        double& r = (x * x).data();  // the product dies at the end of the statement
+        volatile double read = r;
+        (void)read;
+      },
+      "AddressSanitizer: use-after-poison");
+}
+
+// Issue 17 item 6: the sign of a zero leaf gradient, as PyTorch (tests/torch checks the same
+// sequence against libtorch): the first contribution a leaf gets is taken as it is, later ones
+// add.
+TEST(Value, ZeroLeafGradientsKeepTheirSign) {
+  const double inf = std::numeric_limits<double>::infinity();
+  Value x(-inf);
+  EXPECT_FALSE(std::signbit(x.grad())) << "a fresh leaf reads +0.0";
+  std::ostringstream fresh;
+  fresh << x;
+  EXPECT_EQ(fresh.str(), "Value(data=-inf, grad=0.0)");
+  x.log().backward();  // d log(x)/dx = 1/x = -0.0
+  EXPECT_EQ(x.grad(), 0.0);
+  EXPECT_TRUE(std::signbit(x.grad())) << "the first contribution is taken as it is";
+  x.log().backward();  // -0 + -0
+  EXPECT_TRUE(std::signbit(x.grad()));
+  x.grad() = 0.0;      // zero_grad: zeros, to which contributions add
+  x.log().backward();  // +0 + -0
+  EXPECT_FALSE(std::signbit(x.grad())) << "after zeroing, contributions add";
+
+  Value y(-inf);
+  (y.log() + y.log()).backward();  // two contributions in one pass: -0, then -0 + -0
+  EXPECT_TRUE(std::signbit(y.grad()));
+
+  Value z(2.0);
+  z.grad() = 5.0;  // written before any pass: later contributions add to it
+  (z * 3.0).backward();
+  EXPECT_EQ(z.grad(), 8.0);
+
+  Value w(1.0);
+  Value u = w * 2.0;
+  (u * 0.0 * -1.0).backward();  // d/du = 0 * -1 = -0.0, d/dw = 2 * -0.0
+  EXPECT_TRUE(std::signbit(u.grad())) << "an interior adjoint starts from its first contribution";
+  EXPECT_TRUE(std::signbit(w.grad())) << "so the sign reaches the leaf";
 }

@@ -49,7 +49,12 @@ namespace detail {
   return n;
 }
 
-inline Node* make_leaf(double data) { return make_node(OpCode::leaf, data, nullptr, nullptr); }
+/// A leaf no backward pass has reached yet (detail/node.hpp: `unreached_leaf`).
+[[gnu::always_inline]] inline Node* make_leaf(double data) {
+  Node* n = make_node(OpCode::leaf, data, nullptr, nullptr);
+  n->rhs = &unreached_leaf;  // one store either way: make_node's null is dead
+  return n;
+}
 
 /// The op of a unary node: an op with a number (scalar_pow_op) keeps it in `exponent`.
 template <class Op>
@@ -129,6 +134,23 @@ template <class Op, bool Binary>
 /// labels to free. (Written only when a label is set or freed.)
 inline std::atomic<std::size_t> labelled_nodes{0};
 
+/// A label's storage: one block holding its length, then its bytes (a label may hold NUL bytes,
+/// as a Python str may). Throws std::bad_alloc.
+inline char* make_label(std::string_view text) {
+  const std::size_t n = text.size();
+  char* block = new char[sizeof n + n];
+  std::memcpy(block, &n, sizeof n);
+  std::memcpy(block + sizeof n, text.data(), n);
+  return block;
+}
+
+/// The bytes of a label made by make_label.
+inline std::string_view label_text(const char* block) noexcept {
+  std::size_t n = 0;
+  std::memcpy(&n, block, sizeof n);
+  return {block + sizeof n, n};
+}
+
 /// Frees a node's label, if any.
 inline void free_label(Node* n) noexcept {
   if (n->label != nullptr) {
@@ -143,10 +165,9 @@ inline void free_label(Node* n) noexcept {
 /// second input on a stack linked through the nodes' own `link` fields. Freed nodes go onto
 /// this thread's cache, kept in registers for the whole walk.
 template <bool Labels>
-inline void destroy_nodes(Node* n) noexcept {
-  ThreadPool& p = pool;
+inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
   Node* cache = p.cache;
-  std::uint32_t room = cache_limit - p.cached;  // cache_limit >= p.cached
+  std::uint32_t room = p.room;  // 0 while the cache is closed (checked memory, thread exit)
   auto free_one = [&](Node* m) {
     if constexpr (Labels) free_label(m);
     if (room != 0) [[likely]] {
@@ -186,14 +207,17 @@ inline void destroy_nodes(Node* n) noexcept {
     stack = cur->link;
   }
   p.cache = cache;
-  p.cached = cache_limit - room;
+  p.room = room;
 }
 
 [[gnu::noinline]] inline void destroy(Node* n) noexcept {
+  ThreadPool& p = pool;
+  if (!p.registered) [[unlikely]]
+    register_thread(p);  // first touch: before reading the room
   if (labelled_nodes.load(std::memory_order_relaxed) == 0) {
-    destroy_nodes<false>(n);
+    destroy_nodes<false>(p, n);
   } else {
-    destroy_nodes<true>(n);
+    destroy_nodes<true>(p, n);
   }
 }
 
@@ -219,8 +243,8 @@ enum class Sweep {
 /// inputs that have some but not all of them. Returns the new top of the ready stack.
 [[gnu::noinline]] inline Node* propagate_shared(Node* in, double g, Node* ready,
                                                 Node* root) noexcept {
-  if (in->pending == 0) {  // the first contribution of this pass: it resets the adjoint
-    in->grad = g + 0.0;
+  if (in->pending == 0) {  // the first contribution of this pass replaces the last pass's
+    in->grad = g;
     ++root->pending;
   } else {
     in->grad += g;
@@ -234,17 +258,30 @@ enum class Sweep {
   return ready;
 }
 
+/// Adds `g` into a leaf's gradient. The first contribution a leaf gets is taken as it is while
+/// its grad holds 0 (PyTorch assigns into a grad that is None), so a -0.0 gradient keeps its sign;
+/// later ones add (PyTorch accumulates), +0 + -0 giving +0 as there.
+[[gnu::always_inline]] inline void accumulate_leaf(Node* leaf, double g) noexcept {
+  if (leaf->rhs != nullptr) [[unlikely]] {  // not reached before
+    leaf->rhs = nullptr;
+    leaf->grad = leaf->grad == 0.0 ? g : leaf->grad + g;
+  } else {
+    leaf->grad += g;
+  }
+}
+
 /// Adds `g` into an input's gradient; pushes an interior input on the ready stack once its
-/// adjoint is complete. Leaves accumulate across passes; an interior input's adjoint starts
-/// from its first contribution of the pass (`g + 0.0`: 0 + g, as a reset to 0 then += g gives).
+/// adjoint is complete. Leaves accumulate across passes (accumulate_leaf); an interior input's
+/// adjoint is its first contribution of the pass, then the sum with the later ones (PyTorch's
+/// rule, so a -0.0 adjoint keeps its sign down the chain, where a reset to +0 would drop it).
 template <Sweep S>
 [[gnu::always_inline]] inline void propagate(Node* in, double g, Node*& ready,
                                              Node* root) noexcept {
   if constexpr (S == Sweep::optimistic) {
     if (in->is_leaf()) {
-      in->grad += g;
+      accumulate_leaf(in, g);
     } else if (in->parents() == 1) [[likely]] {  // its only parent: complete now
-      in->grad = g + 0.0;
+      in->grad = g;
       in->link = ready;
       ready = in;
     } else {
@@ -252,10 +289,14 @@ template <Sweep S>
     }
   } else {
     (void)root;
-    in->grad += g;
-    if (!in->is_leaf() && --in->pending == 0) {
-      in->link = ready;
-      ready = in;
+    if (in->is_leaf()) {
+      accumulate_leaf(in, g);
+    } else {
+      in->grad += g;
+      if (--in->pending == 0) {
+        in->link = ready;
+        ready = in;
+      }
     }
   }
 }
@@ -370,7 +411,7 @@ template <class F>
     top = n->link;
     for_interior_inputs(n, [&](Node* in) {
       if (in->pending++ == 0 && in->mark != stuck) {
-        in->grad = 0.0;
+        in->grad = -0.0;  // the identity of +: the sum of the contributions is first + rest
         in->link = top;
         top = in;
       }
@@ -410,7 +451,10 @@ template <class F>
 /// `pending` is back to 0 everywhere. Linear in the number of edges.
 inline void backward(Node* root) noexcept {
   root->grad = 1.0;
-  if (root->is_leaf()) return;
+  if (root->is_leaf()) {
+    root->rhs = nullptr;  // reached
+    return;
+  }
   root->link = nullptr;
   Node* ready = root;
   do {
@@ -433,9 +477,18 @@ struct ValueAccess;
 class Value {
  public:
   /// A leaf: a number with an optional label (`Value x1(2.0, "x1")`).
+  /// The label is kept byte for byte, NUL bytes included. If copying it throws, the node is
+  /// freed again and the exception goes on.
   Value(double data = 0.0, std::string_view label = {})  // NOLINT: implicit, as Python's numbers
       : node_(detail::make_leaf(data)) {
-    if (!label.empty()) set_label(label);
+    if (!label.empty()) [[unlikely]] {
+      try {
+        set_label(label);
+      } catch (...) {
+        detail::release(node_);  // no destructor runs for an object whose constructor threw
+        throw;
+      }
+    }
   }
 
   Value(const Value& other) noexcept : node_(other.node_) {
@@ -465,16 +518,12 @@ class Value {
 
   /// The label given at construction or by set_label (empty if none).
   [[nodiscard]] std::string label() const {
-    return node_->label != nullptr ? std::string(node_->label) : std::string();
+    return node_->label != nullptr ? std::string(detail::label_text(node_->label)) : std::string();
   }
-  /// Names this node (shown by to_dot).
+  /// Names this node (shown by to_dot), byte for byte (NUL bytes included; an empty label
+  /// removes it). If copying the label throws, the node keeps its old one.
   Value& set_label(std::string_view label) {
-    char* copy = nullptr;
-    if (!label.empty()) {
-      copy = new char[label.size() + 1];
-      std::memcpy(copy, label.data(), label.size());
-      copy[label.size()] = '\0';
-    }
+    char* const copy = label.empty() ? nullptr : detail::make_label(label);
     if (node_->label == nullptr) {
       if (copy != nullptr) detail::labelled_nodes.fetch_add(1, std::memory_order_relaxed);
     } else if (copy == nullptr) {

@@ -16,7 +16,7 @@ struct Node {
   double grad;
   Node* lhs;  ///< first input, or null for a leaf; also the free-list link in the pool
   union {
-    Node* rhs;        ///< second input of a binary op
+    Node* rhs;        ///< second input of a binary op; of a leaf, see `unreached_leaf`
     double exponent;  ///< a unary op's number (pow's exponent; see detail/op_codes.hpp)
   };
   char* label;  ///< null unless a label was given (no string per unlabelled node)
@@ -43,5 +43,12 @@ struct Node {
 };
 
 static_assert(sizeof(Node) <= 64, "a dynamic node must fit in one cache line");
+
+/// A leaf's `rhs` (it has no second input) says whether a backward pass has reached it yet:
+/// `&unreached_leaf` from its creation until its first gradient contribution, null after. A leaf
+/// not yet reached takes that contribution as it is when its grad still holds 0 (PyTorch's
+/// `grad is None`, or zeros written by zero_grad() before any backward), so its sign survives:
+/// d log(x)/dx at -inf is -0.0, not +0 + -0 = +0. Never dereferenced.
+inline constinit Node unreached_leaf{};
 
 }  // namespace micrograd::detail

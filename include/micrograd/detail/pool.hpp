@@ -16,9 +16,22 @@
 /// node, while a large graph can only be scattered within the cache's few hundred nodes.
 ///
 /// Threads: a node freed by a thread that does not own its chunk goes onto the chunk's atomic
-/// "remote" stack, which the owner takes back when it runs out of slots. When a thread ends, its
-/// chunks go to the depot and the next thread that needs memory adopts them. Chunks are never
-/// returned to the system; they stay reachable from the depot, so leak checkers see no leak.
+/// "remote" stack, which the owner takes back when it runs out of slots. Each thread registers an
+/// exit handler (ThreadExit) at its first touch of the pool, allocation or free: until then its
+/// cache is closed (no room), so a thread that only frees sends every node to its chunk and
+/// keeps none. At thread exit the cache goes back to the chunks and the chunks to the depot,
+/// where the next thread that needs memory adopts them. After the handler ran (a `thread_local`
+/// destroyed later still frees or builds Values) the thread owns nothing and caches nothing:
+/// frees go to the chunks' remote stacks, allocations come from orphaned chunks under the
+/// depot's lock, and those chunks stay in the depot. So no thread keeps memory past its end.
+/// Chunks are never returned to the system; they stay reachable from the depot, so leak
+/// checkers see no leak.
+///
+/// Checked memory (detail/poison.hpp: ASan builds, runs under memcheck): the cache stays closed
+/// and the cursor scan is skipped (`scan` 0), so every allocation and free takes a slow path,
+/// where a free node is marked inaccessible (all of it; a node on a remote stack keeps its link
+/// word `lhs` readable) and an allocated one usable again. A use after free of a node is then a
+/// sanitizer report. Ordinary builds pay nothing on the fast paths for it.
 
 #include <atomic>
 #include <bit>
@@ -34,6 +47,7 @@
 #endif
 
 #include "micrograd/detail/node.hpp"
+#include "micrograd/detail/poison.hpp"
 
 namespace micrograd::detail {
 
@@ -87,13 +101,23 @@ inline constexpr std::uint32_t cache_limit = 512;
 /// destructible, so access is a plain TLS load with no guard; the chunk list is malloc'ed by hand.
 struct ThreadPool {
   Node* cache = nullptr;  ///< recently freed nodes, linked through `lhs` (any chunk)
-  std::uint32_t cached = 0;
+  /// Free places in the cache: cache_limit minus the nodes in it while the cache is open; 0
+  /// while it is closed (before the thread registered, after its exit handler, checked memory).
+  std::uint32_t room = 0;
   ChunkHeader** chunks = nullptr;
-  std::uint32_t count = 0;
-  std::uint32_t capacity = 0;
+  std::uint32_t count = 0;         ///< chunks owned
+  std::uint32_t capacity = 0;      ///< of `chunks`
+  std::uint32_t scan = 0;          ///< chunks the fast slot scan may use: `count`, or 0 if checked
   std::uint32_t cursor_chunk = 0;  ///< no free slot before (cursor_chunk, cursor_word)
   std::uint32_t cursor_word = 0;
-  bool ended = false;  ///< the thread's exit handler has run: no more chunks of its own
+  bool registered = false;  ///< the exit handler is registered (first touch happened)
+  bool ended = false;       ///< the exit handler has run: no chunks, no cache from now on
+  bool checked = false;     ///< checked memory (set at registration)
+
+  /// Nodes in the cache.
+  [[nodiscard]] std::uint32_t cached() const noexcept {
+    return cache == nullptr ? 0 : cache_limit - room;
+  }
 };
 inline thread_local ThreadPool pool{};
 
@@ -104,27 +128,37 @@ struct ThreadExit {
 
 inline void return_node(ThreadPool& p, Node* n) noexcept;
 
+/// Registers this thread's exit handler at its first touch of the pool and opens the cache
+/// (unless memory is checked). Nothing once the handler has run.
+[[gnu::noinline]] inline void register_thread(ThreadPool& p) noexcept {
+  if (p.registered || p.ended) return;
+  p.checked = checked_memory();
+  thread_local ThreadExit on_exit;  // its destructor runs at this thread's exit
+  (void)on_exit;
+  p.registered = true;
+  if (!p.checked) p.room = cache_limit;
+}
+
 inline ThreadExit::~ThreadExit() {
-  {
-    ThreadPool& p = pool;
-    while (p.cache != nullptr) {  // cached nodes go back to their chunks first
-      Node* const n = p.cache;
-      p.cache = n->lhs;
-      return_node(p, n);
-    }
-    p.cached = 0;
-    Depot& d = depot();
-    {
-      const std::lock_guard lock(d.mutex);
-      for (std::uint32_t i = 0; i < p.count; ++i) {
-        p.chunks[i]->owner.store(nullptr, std::memory_order_release);
-        d.orphans.push_back(p.chunks[i]);
-      }
-    }
-    std::free(p.chunks);
-    p = ThreadPool{};
-    p.ended = true;
+  ThreadPool& p = pool;
+  while (p.cache != nullptr) {  // cached nodes go back to their chunks first
+    Node* const n = p.cache;
+    p.cache = n->lhs;
+    return_node(p, n);
   }
+  Depot& d = depot();
+  {
+    const std::lock_guard lock(d.mutex);
+    for (std::uint32_t i = 0; i < p.count; ++i) {
+      p.chunks[i]->owner.store(nullptr, std::memory_order_release);
+      d.orphans.push_back(p.chunks[i]);
+    }
+  }
+  std::free(p.chunks);
+  const bool checked = p.checked;
+  p = ThreadPool{};  // owns nothing, cache closed: late frees and allocations take slow paths
+  p.ended = true;
+  p.checked = checked;
 }
 
 /// Marks slot `n` of chunk `c` (owned by this thread) free, moving the cursor back to it.
@@ -158,6 +192,7 @@ inline void adopt(ThreadPool& p, ChunkHeader* c) {
   }
   c->index = p.count;
   p.chunks[p.count++] = c;
+  p.scan = p.checked ? 0 : p.count;
   c->owner.store(&p, std::memory_order_release);
   drain_remote(p, c);
 }
@@ -186,16 +221,17 @@ inline ChunkHeader* new_chunk() {
     }
     c->free_bits[w] = bits;
   }
+  if (checked_memory()) {
+    make_inaccessible(slot(c, header_slots), (slots_per_chunk - header_slots) * sizeof(Node));
+  }
   return c;
 }
 
-/// Slow path of allocate_node(): the cursor ran past the last chunk. Take back remote frees,
-/// else adopt an orphaned chunk, else allocate a new one.
-[[gnu::noinline]] inline void refill(ThreadPool& p) {
-  if (!p.ended) {
-    thread_local ThreadExit on_exit;  // registered by the first refill of each thread
-    (void)on_exit;
-  }
+/// Gets this thread more slots: takes back remote frees, else adopts an orphaned chunk, else
+/// allocates a new one. The cursor is then at a free slot, or past the chunks if none was
+/// taken back (allocate_slot goes on scanning).
+inline void refill(ThreadPool& p) {
+  register_thread(p);
   p.cursor_chunk = 0;
   p.cursor_word = 0;
   bool any = false;
@@ -226,10 +262,73 @@ inline ChunkHeader* new_chunk() {
   adopt(p, c);
 }
 
+/// Takes the lowest free slot of chunk `c` at or after word `w`, or returns null.
+inline Node* take_slot(ChunkHeader* c, std::uint32_t& w) noexcept {
+  for (; w < words_per_chunk; ++w) {
+    const std::uint64_t bits = c->free_bits[w];
+    if (bits != 0) {
+      c->free_bits[w] = bits & (bits - 1);
+      return slot(c, w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+    }
+  }
+  return nullptr;
+}
+
+/// A free node made usable for its new owner: label null, pending and mark 0 (kept by the pool
+/// while the node was inaccessible), the rest undefined.
+inline Node* make_node_usable(Node* n) noexcept {
+  make_usable(n, sizeof(Node));
+  make_defined(&n->label, sizeof n->label);
+  make_defined(&n->pending, sizeof n->pending);
+  make_defined(&n->mark, sizeof n->mark);
+  return n;
+}
+
+/// Allocation after this thread's exit handler ran: a slot of an orphaned chunk (or of a new
+/// chunk left orphaned), under the depot's lock; the thread keeps no chunk.
+[[gnu::noinline]] inline Node* allocate_late(ThreadPool& p) {
+  Depot& d = depot();
+  const std::lock_guard lock(d.mutex);
+  for (std::size_t k = d.orphans.size(); k-- > 0;) {
+    ChunkHeader* const c = d.orphans[k];
+    for (Node* n = c->remote.exchange(nullptr, std::memory_order_acquire); n != nullptr;) {
+      Node* const next = n->lhs;
+      const std::size_t i = slot_index(c, n);
+      c->free_bits[i / 64] |= std::uint64_t{1} << (i % 64);
+      n = next;
+    }
+    std::uint32_t w = 0;
+    if (Node* const n = take_slot(c, w)) return p.checked ? make_node_usable(n) : n;
+  }
+  ChunkHeader* const c = new_chunk();
+  d.chunks.push_back(c);
+  d.bytes += chunk_bytes;
+  d.orphans.push_back(c);
+  std::uint32_t w = 0;
+  Node* const n = take_slot(c, w);
+  return p.checked ? make_node_usable(n) : n;
+}
+
+/// Allocation with checked memory: the scan of allocate_slot over this thread's chunks, making
+/// the node usable.
+[[gnu::noinline]] inline Node* allocate_checked(ThreadPool& p) {
+  for (;;) {
+    if (p.cursor_chunk < p.count) {
+      if (Node* const n = take_slot(p.chunks[p.cursor_chunk], p.cursor_word)) {
+        return make_node_usable(n);
+      }
+      ++p.cursor_chunk;
+      p.cursor_word = 0;
+    } else {
+      refill(p);
+    }
+  }
+}
+
 /// allocate_node()'s slow path: the lowest free slot at or after the cursor.
 [[gnu::noinline]] inline Node* allocate_slot(ThreadPool& p) {
   for (;;) {
-    if (p.cursor_chunk < p.count) [[likely]] {
+    if (p.cursor_chunk < p.scan) [[likely]] {
       ChunkHeader* const c = p.chunks[p.cursor_chunk];
       for (std::uint32_t w = p.cursor_word; w < words_per_chunk; ++w) {
         const std::uint64_t bits = c->free_bits[w];
@@ -241,8 +340,14 @@ inline ChunkHeader* new_chunk() {
       }
       ++p.cursor_chunk;
       p.cursor_word = 0;
+    } else if (p.ended) [[unlikely]] {
+      return allocate_late(p);
+    } else if (p.checked) [[unlikely]] {
+      return allocate_checked(p);
     } else {
-      refill(p);
+      refill(p);  // registers the thread at its first allocation (which may check memory)
+      if (p.checked) [[unlikely]]
+        return allocate_checked(p);
     }
   }
 }
@@ -253,19 +358,25 @@ inline ChunkHeader* new_chunk() {
   ThreadPool& p = pool;
   if (Node* const n = p.cache; n != nullptr) [[likely]] {
     p.cache = n->lhs;
-    --p.cached;
+    ++p.room;
     return n;
   }
   return allocate_slot(p);
 }
 
 /// Returns a node to its chunk: its bit if this thread owns the chunk, else the chunk's remote
-/// stack.
+/// stack. With checked memory the node is made inaccessible first (but for the stack's link).
 inline void return_node(ThreadPool& p, Node* n) noexcept {
   ChunkHeader* const c = chunk_of(n);
   if (c->owner.load(std::memory_order_relaxed) == &p) [[likely]] {
+    if (p.checked) [[unlikely]]
+      make_inaccessible(n, sizeof(Node));
     mark_free(p, c, n);
     return;
+  }
+  if (p.checked) [[unlikely]] {  // before it is published: the owner may take it at once
+    make_inaccessible(n, offsetof(Node, lhs));
+    make_inaccessible(&n->rhs, sizeof(Node) - offsetof(Node, rhs));
   }
   Node* head = c->remote.load(std::memory_order_relaxed);  // another thread's (or no one's)
   do {
@@ -274,17 +385,30 @@ inline void return_node(ThreadPool& p, Node* n) noexcept {
                                             std::memory_order_relaxed));
 }
 
-/// Frees a node (its label already freed and null, pending and mark 0): into the cache while it has
-/// room.
-[[gnu::always_inline]] inline void free_node(Node* n) noexcept {
-  ThreadPool& p = pool;
-  if (p.cached < cache_limit) [[likely]] {
+/// free_node()'s slow path: the cache is full or closed. Registers the thread at its first
+/// touch (opening the cache), then caches the node or returns it to its chunk.
+[[gnu::noinline]] inline void free_slow(ThreadPool& p, Node* n) noexcept {
+  if (!p.registered) register_thread(p);
+  if (p.room != 0) {
     n->lhs = p.cache;
     p.cache = n;
-    ++p.cached;
+    --p.room;
     return;
   }
   return_node(p, n);
+}
+
+/// Frees a node (its label already freed and null, pending and mark 0): into the cache while it
+/// has room.
+[[gnu::always_inline]] inline void free_node(Node* n) noexcept {
+  ThreadPool& p = pool;
+  if (p.room != 0) [[likely]] {
+    n->lhs = p.cache;
+    p.cache = n;
+    --p.room;
+    return;
+  }
+  free_slow(p, n);
 }
 
 /// Bytes the pool has taken from the system, over all threads.
@@ -297,12 +421,24 @@ inline std::size_t pool_bytes() {
 /// Free nodes of this thread: cached, and free slots of its chunks (for bytes per node).
 inline std::size_t pool_free_nodes() {
   const ThreadPool& p = pool;
-  std::size_t n = p.cached;
+  std::size_t n = p.cached();
   for (std::uint32_t i = 0; i < p.count; ++i) {
     for (const std::uint64_t w : p.chunks[i]->free_bits)
       n += static_cast<std::size_t>(std::popcount(w));
   }
   return n;
+}
+
+/// What the pool holds, over all threads (for tests and benchmarks).
+struct PoolStats {
+  std::size_t bytes = 0;            ///< taken from the system (chunks * chunk_bytes)
+  std::size_t chunks = 0;           ///< chunks allocated
+  std::size_t orphaned_chunks = 0;  ///< chunks no thread owns, waiting to be adopted
+};
+inline PoolStats pool_stats() {
+  Depot& d = depot();
+  const std::lock_guard lock(d.mutex);
+  return {d.bytes, d.chunks.size(), d.orphans.size()};
 }
 
 }  // namespace micrograd::detail
