@@ -77,21 +77,25 @@ TEST(Grad, FirstOrderIsBackwardBitForBit) {
   EXPECT_EQ(slow_path, 300U);
 }
 
-// Signed zeros as backward(): a sum starts from +0, so a lone -0 contribution is +0.
+// Signed zeros as PyTorch's autograd.grad, and as backward() into fresh leaves: an adjoint is its
+// first contribution, then the sum with the later ones, so a lone -0 keeps its sign.
 TEST(Grad, SignedZerosAsBackward) {
-  Value x(3.0);
-  Value c(-0.0);
-  Value u = x * 1.0;
-  const Value y = u * c;  // d y / d u = c = -0, d y / d c = u
   for (const bool graph : {false, true}) {
+    Value x(3.0);
+    Value c(-0.0);
+    Value u = x * 1.0;
+    const Value y = u * c;  // d y / d u = c = -0, d y / d x = -0 * 1 = -0, d y / d c = u
     const std::vector<Value> g = grad(y, {u, x, c}, graph);
-    x.grad() = 0.0;
-    c.grad() = 0.0;
-    Value(y).backward();
+    EXPECT_EQ(x.grad(), 0.0);
+    EXPECT_FALSE(std::signbit(x.grad())) << "grad() leaves every node's grad untouched";
+    Value(y).backward();  // x and c are fresh: their first contribution is taken as it is
     EXPECT_EQ(bits(g[0].data()), bits(u.grad()));
     EXPECT_EQ(bits(g[1].data()), bits(x.grad()));
-    EXPECT_FALSE(std::signbit(g[1].data()));
+    EXPECT_TRUE(std::signbit(g[1].data()));
     EXPECT_EQ(g[2].data(), 3.0);
+    // Two contributions -0 and +0 sum to +0 (d (u*c + x*0) / d x)
+    const Value z = u * c + x * 0.0;
+    EXPECT_FALSE(std::signbit(grad(z, {x}, graph)[0].data()));
   }
 }
 

@@ -295,7 +295,7 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
   const auto add = [&](Node * in, double g) __attribute__((always_inline)) {
     if (in->is_leaf()) {
       if (in->mark == 0) {
-        leaves.push({in, 0.0 + g});  // a leaf's grad, zeroed, += g
+        leaves.push({in, g});  // a fresh leaf takes its first contribution as it is
         in->mark = 1;
         in->pending = static_cast<std::uint32_t>(leaves.size() - 1);
       } else {
@@ -304,13 +304,13 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
       return;
     }
     if (in->parents() == 1 && in->mark == 0) [[likely]] {  // its only parent: complete now
-      s.ready.push({in, g + 0.0});
+      s.ready.push({in, g});
       return;
     }
     std::size_t slot;
     if (in->pending == 0) {  // the first contribution of this pass
       slot = shared.size();
-      shared.push_back(g + 0.0);
+      shared.push_back(g);
       set_slot(in, slot);
       ++root->pending;
       if (in->mark == wanted) in->mark = wanted_with_slot;
@@ -370,12 +370,13 @@ inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scrat
   const OrderGuard guard{order};
   const std::size_t size = order.interior.size();
   for (std::size_t k = 0; k < size; ++k) order.interior[k]->pending = static_cast<std::uint32_t>(k);
-  // Sums start from 0, as backward()'s: an interior node's first contribution is `g + 0.0`, a
-  // leaf's `0.0 + g` (its grad zeroed): -0.0 becomes +0.0 alike.
+  // Sums start from -0.0, the identity of +: each node's adjoint is its first contribution, then
+  // the sum with the later ones, as backward()'s (and PyTorch's: a -0.0 keeps its sign). Every
+  // node of the order gets at least one contribution.
   std::vector<double>& interior = scratch.interior;
   std::vector<double>& leaves = scratch.leaves;
-  interior.assign(size, 0.0);
-  leaves.assign(order.leaves.size(), 0.0);
+  interior.assign(size, -0.0);
+  leaves.assign(order.leaves.size(), -0.0);
   if (size != 0) interior[0] = 1.0;
   const auto scalar = [](const Node* n) __attribute__((always_inline)) { return n->data; };
   const auto add = [&](Node * in, double g) __attribute__((always_inline)) {
@@ -435,9 +436,7 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
   const auto add = [&](Node* in, Value g) {
     Node*& slot = (in->is_leaf() ? leaves : interior).refs[in->pending];
     if (slot == nullptr) {
-      // backward()'s sums start from 0: 0 + (-0) is +0; other numbers are their own sum with 0
-      if (g.data() == 0.0 && std::signbit(g.data())) g = 0.0 + g;
-      slot = keep(g);
+      slot = keep(g);  // the first contribution as it is (backward()'s and PyTorch's rule)
     } else {
       const Value previous = ValueAccess::adopt(slot);  // the slot's reference, dropped below
       slot = nullptr;
