@@ -1,0 +1,175 @@
+#pragma once
+/// \file
+/// Internal: a Tape's arrays and how they are recorded from a graph of the dynamic engine
+/// (micrograd::Tape, tape.hpp). Do not rely on anything here.
+///
+/// Two index spaces: a *position* (`TapePos`) numbers every recorded node, the graph's distinct
+/// leaves first, at [0, leaves), then its interior nodes; a *step* `k` is the interior node at
+/// position `leaves + k`. Steps are in a topological order (a step reads positions below its
+/// own), and that order reversed is exactly the order in which Value::backward() processes the
+/// interior nodes when nothing outside the graph uses them (see record_tape), so a reverse sweep
+/// over the steps adds every adjoint contribution in the same order as backward() does.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "micrograd/detail/node.hpp"
+#include "micrograd/detail/op_codes.hpp"
+
+namespace micrograd::detail {
+
+/// A position on a tape (see the file comment).
+using TapePos = std::uint32_t;
+
+/// A step's op, densely numbered for the replay's switch: the registry's ops of one input (in
+/// unary_registry order), then its ops of two inputs (binary_registry order), then any user op
+/// of one input, then any user op of two inputs (those two go through user_ops[code]).
+inline constexpr std::size_t tape_kind_user_unary = builtin_unary_count + builtin_binary_count;
+inline constexpr std::size_t tape_kind_user_binary = tape_kind_user_unary + 1;
+inline constexpr std::size_t tape_kind_count = tape_kind_user_binary + 1;
+
+[[nodiscard]] constexpr std::uint8_t tape_kind_of(OpCode code) noexcept {
+  const auto c = static_cast<std::size_t>(code);
+  if (code < OpCode::first_user_unary) return static_cast<std::uint8_t>(c - 1);
+  if (code < OpCode::first_binary) return static_cast<std::uint8_t>(tape_kind_user_unary);
+  if (code < OpCode::first_user_binary) {
+    return static_cast<std::uint8_t>(builtin_unary_count + c -
+                                     static_cast<std::size_t>(OpCode::first_binary));
+  }
+  return static_cast<std::uint8_t>(tape_kind_user_binary);
+}
+
+/// A recorded graph as a struct of arrays. Per step: `kind`, `code` (read for user ops only),
+/// input positions `lhs` and `rhs` (`rhs == lhs` for an op of one input, so every load is in
+/// bounds), `word` (the node's 8-byte op word: pow's exponent, a user op's state). Per
+/// position: `value`, `adjoint` and the `node` itself (leaves are read and written through it;
+/// interior nodes are written back so their handles show the replay).
+struct TapeArrays {
+  TapePos leaves = 0;
+  std::vector<std::uint8_t> kind;
+  std::vector<OpCode> code;
+  std::vector<TapePos> lhs;
+  std::vector<TapePos> rhs;
+  std::vector<std::uint64_t> word;
+  std::vector<double> value;
+  std::vector<double> adjoint;
+  std::vector<Node*> node;
+
+  [[nodiscard]] std::size_t steps() const noexcept { return kind.size(); }
+  [[nodiscard]] std::size_t positions() const noexcept { return node.size(); }
+};
+
+/// Records the graph behind `root` into `t` (which must be empty). Iterative: constant stack,
+/// heap linear in the graph. Uses the nodes' scratch fields as backward() does (`mark` as a
+/// visited flag, `pending` as a count and then as the position) and leaves them at rest (0)
+/// again, also when an allocation throws. The graph must not be differentiated or recorded by
+/// another thread meanwhile (as for backward()).
+///
+/// The order: phase 1 finds the graph (depth first) and counts for every interior node its uses
+/// inside it; phase 2 runs backward()'s own schedule on those counts, a LIFO of ready nodes from
+/// the root where a node becomes ready once every use has contributed and a binary node hands
+/// its left input over before its right one; so the steps, that order reversed, replay
+/// backward()'s accumulation order exactly whenever backward() takes its fast path (the counts
+/// are then its `parents()`), which is always the case for a graph built afresh and used only
+/// through its root.
+inline void record_tape(Node* root, TapeArrays& t) {
+  std::vector<Node*> found;     // every node of the graph, once (to restore the scratch fields)
+  std::vector<Node*> stack;     // phase 1: to visit; phase 2: ready
+  std::vector<Node*> interior;  // phase 2: backward()'s processing order
+  auto restore = [&]() noexcept {
+    for (Node* n : found) {
+      n->mark = 0;
+      n->pending = 0;
+    }
+  };
+  try {
+    // Phase 1: the graph, and every interior node's uses inside it.
+    found.push_back(root);
+    root->mark = 1;
+    stack.push_back(root);
+    std::size_t leaves = root->is_leaf() ? 1 : 0;
+    auto visit = [&](Node* in) {
+      if (in->mark == 0) {
+        found.push_back(in);  // first, so that restore() sees every marked node
+        in->mark = 1;
+        if (in->is_leaf()) {
+          ++leaves;
+        } else {
+          stack.push_back(in);
+        }
+      }
+      if (!in->is_leaf()) ++in->pending;
+    };
+    while (!stack.empty()) {
+      Node* const n = stack.back();
+      stack.pop_back();
+      if (n->is_leaf()) continue;
+      visit(n->lhs);
+      if (n->is_binary()) visit(n->rhs);
+    }
+    if (found.size() >= std::numeric_limits<TapePos>::max()) {
+      throw std::length_error("micrograd::Tape: a graph of " + std::to_string(found.size()) +
+                              " nodes has more than a 32-bit position can number");
+    }
+    const std::size_t steps = found.size() - leaves;
+
+    // Phase 2: backward()'s schedule: ready nodes on a LIFO, left input handed over first.
+    interior.reserve(steps);
+    if (!root->is_leaf()) stack.push_back(root);
+    auto hand_over = [&](Node* in) {
+      if (!in->is_leaf() && --in->pending == 0) stack.push_back(in);
+    };
+    while (!stack.empty()) {
+      Node* const n = stack.back();
+      stack.pop_back();
+      interior.push_back(n);
+      hand_over(n->lhs);
+      if (n->is_binary()) hand_over(n->rhs);
+    }
+
+    // Phase 3: positions (in `pending`: every count is back to 0), then the arrays.
+    t.leaves = static_cast<TapePos>(leaves);
+    t.node.resize(found.size());
+    t.value.resize(found.size());
+    t.adjoint.assign(found.size(), 0.0);
+    TapePos next_leaf = 0;
+    for (Node* n : found) {
+      if (n->is_leaf()) {
+        n->pending = next_leaf;
+        t.node[next_leaf] = n;
+        t.value[next_leaf] = n->data;
+        ++next_leaf;
+      }
+    }
+    t.kind.resize(steps);
+    t.code.resize(steps);
+    t.lhs.resize(steps);
+    t.rhs.resize(steps);
+    t.word.resize(steps);
+    for (std::size_t k = 0; k < steps; ++k) {
+      Node* const n = interior[steps - 1 - k];
+      const TapePos p = static_cast<TapePos>(leaves + k);
+      n->pending = p;
+      t.node[p] = n;
+      t.value[p] = n->data;
+      t.kind[k] = tape_kind_of(n->op);
+      t.code[k] = n->op;
+      t.lhs[k] = n->lhs->pending;  // inputs come earlier: their positions are set
+      t.rhs[k] = n->is_binary() ? n->rhs->pending : t.lhs[k];
+      std::uint64_t w = 0;
+      if (!n->is_binary()) std::memcpy(&w, &n->exponent, sizeof w);
+      t.word[k] = w;
+    }
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+}
+
+}  // namespace micrograd::detail
