@@ -1,5 +1,7 @@
 // The callgrind driver: `bench_count <workload> <contender> <calls>` runs one workload of
-// workloads.hpp (Neuron, Neuron16, MLPStep) for one contender (hand, ct, dynamic) `calls` times,
+// workloads.hpp (Neuron, Neuron16, MLPStep, DeepChain: 10^4 steps per call; MoonsStep of
+// workloads_moons.hpp when built with it) for one contender (hand, ct, dynamic, tape; DeepChain
+// has no ct) `calls` times,
 // checks the last result against hand's, and prints it. callgrind.py runs it under
 // `valgrind --tool=callgrind` at N and 2N calls: (Ir(2N) - Ir(N)) / N is the instructions per
 // call, without start-up costs. No Google Benchmark here: nothing but the workload runs.
@@ -12,6 +14,10 @@
 
 #include "workloads.hpp"
 #include "workloads_ct.hpp"
+#include "workloads_tape.hpp"
+#if defined(MICROGRAD_BENCH_MOONS)
+#include "workloads_moons.hpp"
+#endif
 
 namespace {
 
@@ -67,10 +73,51 @@ template <class Mlp>
   return 0;
 }
 
+/// DeepChain: chains of 10^4 steps per call.
+constexpr std::size_t chain_steps = 10000;
+void deep_chain_hand_call(const double* in, double* out) {
+  bench::deep_chain_hand(chain_steps, in, out);
+}
+void deep_chain_dynamic_call(const double* in, double* out) {
+  bench::deep_chain_dynamic(chain_steps, in, out);
+}
+void deep_chain_tape_call(const double* in, double* out) {
+  static bench::DeepChainTape state(chain_steps);
+  state.run(in, out);
+}
+
+#if defined(MICROGRAD_BENCH_MOONS)
+constexpr long moons_period = moons_demo::steps;
+
+/// MoonsStep: `calls` steps (a multiple of the notebook's 100, so that the state at the end is
+/// the state after step 100, which hand reproduces at a cost independent of `calls`).
+template <class Moons>
+[[gnu::noinline]] int run_moons(long calls) {
+  micrograd::MoonsData data = micrograd::load_moons_csv(MOONS_DATA_CSV);
+  Moons model;
+  moons_demo::StepResult got{}, want{};
+  for (long i = 0; i < calls; ++i) {
+    bench::escape(&data);
+    got = model.step(data);
+    bench::escape(&got);
+  }
+  bench::MoonsHand hand;
+  for (long i = 0; i < moons_period; ++i) want = hand.step(data);
+  if (calls > 0 && (!bench::close(&got.loss, &want.loss, 1) || got.accuracy != want.accuracy)) {
+    std::fprintf(stderr, "loss differs from hand's: %.17g vs %.17g\n", got.loss, want.loss);
+    return 1;
+  }
+  std::printf("%.17g\n", got.loss);
+  return 0;
+}
+#endif
+
 int usage() {
   std::fprintf(stderr,
-               "usage: bench_count {Neuron|Neuron16|MLPStep} {hand|ct|dynamic} CALLS\n"
-               "(MLPStep: CALLS a multiple of %zu, the period of the training state)\n",
+               "usage: bench_count {Neuron|Neuron16|MLPStep|DeepChain|MoonsStep} "
+               "{hand|ct|dynamic|tape} CALLS\n"
+               "(MLPStep: CALLS a multiple of %zu, MoonsStep of 100: the periods of the training "
+               "states)\n",
                bench::mlp_period);
   return 2;
 }
@@ -90,6 +137,9 @@ int main(int argc, char** argv) {
     if (contender == "dynamic") {
       return run_pure<bench::neuron_dynamic, bench::neuron_hand, 5, 6>(in, calls);
     }
+    if (contender == "tape") {
+      return run_pure<bench::neuron_tape, bench::neuron_hand, 5, 6>(in, calls);
+    }
   } else if (workload == "Neuron16") {
     const auto in = bench::neuron16_input();
     constexpr std::size_t ni = bench::neuron16_inputs, no = bench::neuron16_outputs;
@@ -101,11 +151,31 @@ int main(int argc, char** argv) {
     if (contender == "dynamic") {
       return run_pure<bench::neuron16_dynamic, bench::neuron16_hand, ni, no>(in, calls);
     }
+    if (contender == "tape") {
+      return run_pure<bench::neuron16_tape, bench::neuron16_hand, ni, no>(in, calls);
+    }
   } else if (workload == "MLPStep") {
     if (calls % static_cast<long>(bench::mlp_period) != 0) return usage();
     if (contender == "hand") return run_mlp<bench::MlpHand>(calls);
     if (contender == "ct") return run_mlp<bench::MlpCt>(calls);
     if (contender == "dynamic") return run_mlp<bench::MlpDynamic>(calls);
+    if (contender == "tape") return run_mlp<bench::MlpTape>(calls);
+  } else if (workload == "DeepChain") {
+    const std::array<double, 1> in{0.3};
+    if (contender == "hand")
+      return run_pure<deep_chain_hand_call, deep_chain_hand_call, 1, 2>(in, calls);
+    if (contender == "dynamic")
+      return run_pure<deep_chain_dynamic_call, deep_chain_hand_call, 1, 2>(in, calls);
+    if (contender == "tape")
+      return run_pure<deep_chain_tape_call, deep_chain_hand_call, 1, 2>(in, calls);
+#if defined(MICROGRAD_BENCH_MOONS)
+  } else if (workload == "MoonsStep") {
+    if (calls % moons_period != 0) return usage();
+    if (contender == "hand") return run_moons<bench::MoonsHand>(calls);
+    if (contender == "ct") return run_moons<bench::MoonsCt>(calls);
+    if (contender == "dynamic") return run_moons<bench::MoonsDynamic>(calls);
+    if (contender == "tape") return run_moons<bench::MoonsTape>(calls);
+#endif
   }
   return usage();
 }

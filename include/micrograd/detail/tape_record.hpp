@@ -6,9 +6,9 @@
 /// Two index spaces: a *position* (`TapePos`) numbers every recorded node, the graph's distinct
 /// leaves first, at [0, leaves), then its interior nodes; a *step* `k` is the interior node at
 /// position `leaves + k`. Steps are in a topological order (a step reads positions below its
-/// own), and that order reversed is exactly the order in which Value::backward() processes the
-/// interior nodes when nothing outside the graph uses them (see record_tape), so a reverse sweep
-/// over the steps adds every adjoint contribution in the same order as backward() does.
+/// own), and that order reversed is the order in which Value::backward() processes the interior
+/// nodes (detail/tape_schedule.hpp), so a reverse sweep over the steps adds every adjoint
+/// contribution in the same order as backward() does.
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +20,7 @@
 
 #include "micrograd/detail/node.hpp"
 #include "micrograd/detail/op_codes.hpp"
+#include "micrograd/detail/tape_schedule.hpp"
 
 namespace micrograd::detail {
 
@@ -66,21 +67,20 @@ struct TapeArrays {
 
 /// Records the graph behind `root` into `t` (which must be empty). Iterative: constant stack,
 /// heap linear in the graph. Uses the nodes' scratch fields as backward() does (`mark` as a
-/// visited flag, `pending` as a count and then as the position) and leaves them at rest (0)
-/// again, also when an allocation throws. The graph must not be differentiated or recorded by
-/// another thread meanwhile (as for backward()).
+/// visited flag, `pending` for backward_schedule's counts and then as the position) and leaves
+/// them at rest (0) again, also when an allocation throws. The graph must not be differentiated
+/// or recorded by another thread meanwhile (as for backward()).
 ///
-/// The order: phase 1 finds the graph (depth first) and counts for every interior node its uses
-/// inside it; phase 2 runs backward()'s own schedule on those counts, a LIFO of ready nodes from
-/// the root where a node becomes ready once every use has contributed and a binary node hands
-/// its left input over before its right one; so the steps, that order reversed, replay
-/// backward()'s accumulation order exactly whenever backward() takes its fast path (the counts
-/// are then its `parents()`), which is always the case for a graph built afresh and used only
-/// through its root.
+/// The steps are backward_schedule()'s order reversed: the order backward() would process the
+/// nodes in at the time of the recording, which depends on the nodes' live parents (a node also
+/// used by a graph outside this one makes backward() take its counted path). A graph built
+/// afresh and then rebuilt by the same code has the same parents each time, so the replay adds
+/// in the order of backward() on the rebuilt graph.
 inline void record_tape(Node* root, TapeArrays& t) {
   std::vector<Node*> found;     // every node of the graph, once (to restore the scratch fields)
-  std::vector<Node*> stack;     // phase 1: to visit; phase 2: ready
-  std::vector<Node*> interior;  // phase 2: backward()'s processing order
+  std::vector<Node*> stack;     // to visit
+  std::vector<Node*> interior;  // backward()'s processing order
+  ScheduleScratch scratch;
   auto restore = [&]() noexcept {
     for (Node* n : found) {
       n->mark = 0;
@@ -88,22 +88,20 @@ inline void record_tape(Node* root, TapeArrays& t) {
     }
   };
   try {
-    // Phase 1: the graph, and every interior node's uses inside it.
+    // Phase 1: the graph, depth first.
     found.push_back(root);
     root->mark = 1;
     stack.push_back(root);
     std::size_t leaves = root->is_leaf() ? 1 : 0;
     auto visit = [&](Node* in) {
-      if (in->mark == 0) {
-        found.push_back(in);  // first, so that restore() sees every marked node
-        in->mark = 1;
-        if (in->is_leaf()) {
-          ++leaves;
-        } else {
-          stack.push_back(in);
-        }
+      if (in->mark != 0) return;
+      found.push_back(in);  // first, so that restore() sees every marked node
+      in->mark = 1;
+      if (in->is_leaf()) {
+        ++leaves;
+      } else {
+        stack.push_back(in);
       }
-      if (!in->is_leaf()) ++in->pending;
     };
     while (!stack.empty()) {
       Node* const n = stack.back();
@@ -116,20 +114,16 @@ inline void record_tape(Node* root, TapeArrays& t) {
       throw std::length_error("micrograd::Tape: a graph of " + std::to_string(found.size()) +
                               " nodes has more than a 32-bit position can number");
     }
+    for (Node* n : found) n->mark = 0;
     const std::size_t steps = found.size() - leaves;
 
-    // Phase 2: backward()'s schedule: ready nodes on a LIFO, left input handed over first.
+    // Phase 2: backward()'s own order.
     interior.reserve(steps);
-    if (!root->is_leaf()) stack.push_back(root);
-    auto hand_over = [&](Node* in) {
-      if (!in->is_leaf() && --in->pending == 0) stack.push_back(in);
-    };
-    while (!stack.empty()) {
-      Node* const n = stack.back();
-      stack.pop_back();
-      interior.push_back(n);
-      hand_over(n->lhs);
-      if (n->is_binary()) hand_over(n->rhs);
+    backward_schedule(root, interior, scratch);
+    if (interior.size() != steps) {  // the schedule reaches every interior node exactly once
+      throw std::logic_error("micrograd::Tape: internal error: the backward schedule has " +
+                             std::to_string(interior.size()) + " nodes, the graph " +
+                             std::to_string(steps));
     }
 
     // Phase 3: positions (in `pending`: every count is back to 0), then the arrays.

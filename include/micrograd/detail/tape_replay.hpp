@@ -31,11 +31,11 @@ template <std::size_t N, class F>
   case I:                                                             \
     if constexpr (I < N) f(std::integral_constant<std::size_t, I>{}); \
     return;
-#define MICROGRAD_TAPE_CASES8(I)                                                       \
-  MICROGRAD_TAPE_CASE(I)                                                               \
-  MICROGRAD_TAPE_CASE(I + 1) MICROGRAD_TAPE_CASE(I + 2) MICROGRAD_TAPE_CASE(I + 3)     \
-      MICROGRAD_TAPE_CASE(I + 4) MICROGRAD_TAPE_CASE(I + 5) MICROGRAD_TAPE_CASE(I + 6) \
-          MICROGRAD_TAPE_CASE(I + 7)
+#define MICROGRAD_TAPE_CASES8(I)                                                   \
+  MICROGRAD_TAPE_CASE(I)                                                           \
+  MICROGRAD_TAPE_CASE(I + 1)                                                       \
+  MICROGRAD_TAPE_CASE(I + 2) MICROGRAD_TAPE_CASE(I + 3) MICROGRAD_TAPE_CASE(I + 4) \
+      MICROGRAD_TAPE_CASE(I + 5) MICROGRAD_TAPE_CASE(I + 6) MICROGRAD_TAPE_CASE(I + 7)
     MICROGRAD_TAPE_CASES8(0)
     MICROGRAD_TAPE_CASES8(8)
     MICROGRAD_TAPE_CASES8(16)
