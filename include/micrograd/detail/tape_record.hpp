@@ -21,6 +21,7 @@
 #include "micrograd/detail/node.hpp"
 #include "micrograd/detail/op_codes.hpp"
 #include "micrograd/detail/tape_schedule.hpp"
+#include "micrograd/ops/registry.hpp"
 
 namespace micrograd::detail {
 
@@ -33,6 +34,15 @@ using TapePos = std::uint32_t;
 inline constexpr std::size_t tape_kind_user_unary = builtin_unary_count + builtin_binary_count;
 inline constexpr std::size_t tape_kind_user_binary = tape_kind_user_unary + 1;
 inline constexpr std::size_t tape_kind_count = tape_kind_user_binary + 1;
+/// Two consecutive steps `x * y` then `+` (any inputs: a neuron's `acc + w*x`), replayed in one
+/// dispatch, each step still exactly as on its own: the first step has kind mul_then_add (the
+/// forward sweep runs both there), the second add_after_mul (the reverse sweep runs both).
+inline constexpr std::size_t tape_kind_mul_then_add = tape_kind_count;
+inline constexpr std::size_t tape_kind_add_after_mul = tape_kind_count + 1;
+inline constexpr std::size_t tape_kind_all = tape_kind_count + 2;
+
+template <class Op>
+inline constexpr std::size_t index_of_binary = ops::index_of<binary_registry, Op>;
 
 [[nodiscard]] constexpr std::uint8_t tape_kind_of(OpCode code) noexcept {
   const auto c = static_cast<std::size_t>(code);
@@ -64,6 +74,21 @@ struct TapeArrays {
   [[nodiscard]] std::size_t steps() const noexcept { return kind.size(); }
   [[nodiscard]] std::size_t positions() const noexcept { return node.size(); }
 };
+
+/// Marks the pairs of consecutive steps `*` then `+` (see tape_kind_mul_then_add), left to right.
+inline void fuse_steps(TapeArrays& t) noexcept {
+  constexpr auto mul =
+      static_cast<std::uint8_t>(builtin_unary_count + index_of_binary<ops::mul_op>);
+  constexpr auto add =
+      static_cast<std::uint8_t>(builtin_unary_count + index_of_binary<ops::add_op>);
+  for (std::size_t k = 0; k + 1 < t.steps(); ++k) {
+    if (t.kind[k] == mul && t.kind[k + 1] == add) {
+      t.kind[k] = static_cast<std::uint8_t>(tape_kind_mul_then_add);
+      t.kind[k + 1] = static_cast<std::uint8_t>(tape_kind_add_after_mul);
+      ++k;
+    }
+  }
+}
 
 /// Records the graph behind `root` into `t` (which must be empty). Iterative: constant stack,
 /// heap linear in the graph. Uses the nodes' scratch fields as backward() does (`mark` as a
@@ -164,6 +189,7 @@ inline void record_tape(Node* root, TapeArrays& t) {
     throw;
   }
   restore();
+  fuse_steps(t);
 }
 
 }  // namespace micrograd::detail

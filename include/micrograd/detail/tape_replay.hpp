@@ -34,8 +34,10 @@ template <std::size_t N, class F>
 #define MICROGRAD_TAPE_CASES8(I)                                                   \
   MICROGRAD_TAPE_CASE(I)                                                           \
   MICROGRAD_TAPE_CASE(I + 1)                                                       \
-  MICROGRAD_TAPE_CASE(I + 2) MICROGRAD_TAPE_CASE(I + 3) MICROGRAD_TAPE_CASE(I + 4) \
-      MICROGRAD_TAPE_CASE(I + 5) MICROGRAD_TAPE_CASE(I + 6) MICROGRAD_TAPE_CASE(I + 7)
+  MICROGRAD_TAPE_CASE(I + 2)                                                       \
+  MICROGRAD_TAPE_CASE(I + 3)                                                       \
+  MICROGRAD_TAPE_CASE(I + 4) MICROGRAD_TAPE_CASE(I + 5) MICROGRAD_TAPE_CASE(I + 6) \
+      MICROGRAD_TAPE_CASE(I + 7)
     MICROGRAD_TAPE_CASES8(0)
     MICROGRAD_TAPE_CASES8(8)
     MICROGRAD_TAPE_CASES8(16)
@@ -54,89 +56,135 @@ using tape_unary_op = boost::mp11::mp_at_c<unary_registry, K>;
 template <std::size_t K>
 using tape_binary_op = boost::mp11::mp_at_c<binary_registry, K - builtin_unary_count>;
 
+/// The arrays a sweep reads, as raw pointers (kept in registers across the loop).
+struct TapeView {
+  double* value;
+  double* adjoint;
+  Node* const* node;
+  const std::uint8_t* kind;
+  const OpCode* code;
+  const TapePos* lhs;
+  const TapePos* rhs;
+  const std::uint64_t* word;
+  std::size_t leaves;
+  std::size_t steps;
+  explicit TapeView(TapeArrays& t)
+      : value(t.value.data()),
+        adjoint(t.adjoint.data()),
+        node(t.node.data()),
+        kind(t.kind.data()),
+        code(t.code.data()),
+        lhs(t.lhs.data()),
+        rhs(t.rhs.data()),
+        word(t.word.data()),
+        leaves(t.leaves),
+        steps(t.steps()) {}
+};
+
+/// Step `k` of kind `K` forward: its value from its inputs', into the tape and its node.
+template <std::size_t K>
+[[gnu::always_inline]] inline void forward_step(const TapeView& t, std::size_t k) {
+  const double a = t.value[t.lhs[k]];
+  const double b = t.value[t.rhs[k]];
+  double out = 0.0;
+  if constexpr (K < builtin_unary_count) {
+    out = op_from_word<tape_unary_op<K>>(t.word[k]).value(a);
+  } else if constexpr (K < tape_kind_user_unary) {
+    out = tape_binary_op<K>{}.value(a, b);
+  } else {
+    out = user_ops[static_cast<std::size_t>(t.code[k])]->value_at(t.word[k], a, b);
+  }
+  t.value[t.leaves + k] = out;
+  t.node[t.leaves + k]->data = out;
+}
+
+/// Step `k` of kind `K` backward: its adjoint (complete: every use of the node comes later in
+/// the steps) into its inputs', each term from the op's functor, left input first, as
+/// backward_step in value.hpp; the node's grad() shows it; its adjoint is left at 0.
+template <std::size_t K>
+[[gnu::always_inline]] inline void backward_step(const TapeView& t, std::size_t k) {
+  const std::size_t p = t.leaves + k;
+  const double g = t.adjoint[p];
+  t.adjoint[p] = 0.0;  // at rest for the next pass (so no sweep resets them)
+  t.node[p]->grad = g;
+  const TapePos l = t.lhs[k];
+  const TapePos r = t.rhs[k];
+  const double a = t.value[l];
+  const double b = t.value[r];
+  const double out = t.value[p];
+  if constexpr (K < builtin_unary_count) {
+    // d out/d x = op'(x), times the adjoint of out
+    t.adjoint[l] += op_from_word<tape_unary_op<K>>(t.word[k]).backward(a, out, g);
+  } else if constexpr (K < tape_kind_user_unary) {
+    using Op = tape_binary_op<K>;
+    t.adjoint[l] += Op::backward_lhs(a, b, out, g);
+    t.adjoint[r] += Op::backward_rhs(a, b, out, g);
+  } else {
+    const UserOp& u = *user_ops[static_cast<std::size_t>(t.code[k])];
+    if constexpr (K == tape_kind_user_unary) {
+      t.adjoint[l] += u.lhs_at(t.word[k], a, b, out, g);
+    } else {
+      const double dl = u.lhs_at(t.word[k], a, b, out, g);
+      const double dr = u.rhs_at(t.word[k], a, b, out, g);
+      t.adjoint[l] += dl;
+      t.adjoint[r] += dr;
+    }
+  }
+}
+
+inline constexpr std::size_t tape_kind_mul = builtin_unary_count + index_of_binary<ops::mul_op>;
+inline constexpr std::size_t tape_kind_add = builtin_unary_count + index_of_binary<ops::add_op>;
+
 /// Recomputes every step from the leaves' current data(), writing each result into the tape and
 /// back into its node (so handles and `root.data()` show it), as building the graph again does:
 /// `op.value(x)` for an op of one input, `Op{}.value(a, b)` for two.
-inline void replay_forward(TapeArrays& t) {
-  double* const value = t.value.data();
-  Node* const* const node = t.node.data();
-  for (TapePos i = 0; i < t.leaves; ++i) value[i] = node[i]->data;
-  const std::uint8_t* const kind = t.kind.data();
-  const TapePos* const lhs = t.lhs.data();
-  const TapePos* const rhs = t.rhs.data();
-  const std::size_t steps = t.steps();
-  const std::size_t leaves = t.leaves;
-  for (std::size_t k = 0; k < steps; ++k) {
-    const double a = value[lhs[k]];
-    const double b = value[rhs[k]];
-    double out = 0.0;
-    with_tape_kind<tape_kind_count>(kind[k], [&](auto c) {
+inline void replay_forward(TapeArrays& arrays) {
+  const TapeView t(arrays);
+#pragma GCC unroll 4
+  for (std::size_t i = 0; i < t.leaves; ++i) t.value[i] = t.node[i]->data;
+  for (std::size_t k = 0; k < t.steps; ++k) {
+    with_tape_kind<tape_kind_all>(t.kind[k], [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
-      if constexpr (K < builtin_unary_count) {
-        out = op_from_word<tape_unary_op<K>>(t.word[k]).value(a);
-      } else if constexpr (K < tape_kind_user_unary) {
-        out = tape_binary_op<K>{}.value(a, b);
-      } else {
-        out = user_ops[static_cast<std::size_t>(t.code[k])]->value_at(t.word[k], a, b);
+      if constexpr (K == tape_kind_mul_then_add) {
+        forward_step<tape_kind_mul>(t, k);
+        forward_step<tape_kind_add>(t, k + 1);
+        ++k;
+      } else if constexpr (K != tape_kind_add_after_mul) {  // (never reached forward)
+        forward_step<K>(t, k);
       }
     });
-    value[leaves + k] = out;
-    node[leaves + k]->data = out;
   }
 }
 
 /// The reverse sweep, as Value::backward() on the recorded graph: the root's adjoint is 1, every
 /// interior adjoint starts from 0 this pass (0 + g is backward()'s first contribution g + 0.0,
-/// bit for bit), every leaf's from its node's grad() (leaves accumulate). Contributions are
-/// added in backward()'s order (detail/tape_record.hpp); at the numbers of the last forward()
-/// (or of the recording). Interior nodes' and leaves' grad() are written back.
-inline void replay_backward(TapeArrays& t) {
-  double* const value = t.value.data();
-  double* const adjoint = t.adjoint.data();
-  Node* const* const node = t.node.data();
-  const std::size_t leaves = t.leaves;
-  const std::size_t steps = t.steps();
-  if (steps == 0) {  // the root is a leaf: backward() sets its grad to 1
-    node[0]->grad = 1.0;
+/// bit for bit), every leaf's from its node's grad() (leaves accumulate). Invariant between
+/// passes: every interior adjoint is 0. Contributions are added in backward()'s order
+/// (detail/tape_schedule.hpp), at the numbers of the last forward() (or of the recording).
+/// Interior nodes' and leaves' grad() are written back.
+inline void replay_backward(TapeArrays& arrays) {
+  const TapeView t(arrays);
+  if (t.steps == 0) {  // the root is a leaf: backward() sets its grad to 1
+    t.node[0]->grad = 1.0;
     return;
   }
-  for (std::size_t i = 0; i < leaves; ++i) adjoint[i] = node[i]->grad;
-  for (std::size_t i = leaves; i + 1 < leaves + steps; ++i) adjoint[i] = 0.0;
-  adjoint[leaves + steps - 1] = 1.0;
-  const std::uint8_t* const kind = t.kind.data();
-  const TapePos* const lhs = t.lhs.data();
-  const TapePos* const rhs = t.rhs.data();
-  for (std::size_t k = steps; k-- > 0;) {
-    const std::size_t p = leaves + k;
-    const double g = adjoint[p];  // complete: every use of this node comes later in the steps
-    node[p]->grad = g;
-    const TapePos l = lhs[k];
-    const TapePos r = rhs[k];
-    const double a = value[l];
-    const double b = value[r];
-    const double out = value[p];
-    with_tape_kind<tape_kind_count>(kind[k], [&](auto c) {
+#pragma GCC unroll 4
+  for (std::size_t i = 0; i < t.leaves; ++i) t.adjoint[i] = t.node[i]->grad;
+  t.adjoint[t.leaves + t.steps - 1] = 1.0;  // the root's; the other interior adjoints are 0
+  for (std::size_t k = t.steps; k-- > 0;) {
+    with_tape_kind<tape_kind_all>(t.kind[k], [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
-      if constexpr (K < builtin_unary_count) {
-        // d out/d x = op'(x), times the adjoint of out
-        adjoint[l] += op_from_word<tape_unary_op<K>>(t.word[k]).backward(a, out, g);
-      } else if constexpr (K < tape_kind_user_unary) {
-        using Op = tape_binary_op<K>;
-        adjoint[l] += Op::backward_lhs(a, b, out, g);
-        adjoint[r] += Op::backward_rhs(a, b, out, g);
-      } else if constexpr (K == tape_kind_user_unary) {
-        const UserOp& u = *user_ops[static_cast<std::size_t>(t.code[k])];
-        adjoint[l] += u.lhs_at(t.word[k], a, b, out, g);
-      } else {
-        const UserOp& u = *user_ops[static_cast<std::size_t>(t.code[k])];
-        const double dl = u.lhs_at(t.word[k], a, b, out, g);
-        const double dr = u.rhs_at(t.word[k], a, b, out, g);
-        adjoint[l] += dl;
-        adjoint[r] += dr;
+      if constexpr (K == tape_kind_add_after_mul) {
+        backward_step<tape_kind_add>(t, k);
+        backward_step<tape_kind_mul>(t, k - 1);
+        --k;
+      } else if constexpr (K != tape_kind_mul_then_add) {  // (never reached backward)
+        backward_step<K>(t, k);
       }
     });
   }
-  for (std::size_t i = 0; i < leaves; ++i) node[i]->grad = adjoint[i];
+#pragma GCC unroll 4
+  for (std::size_t i = 0; i < t.leaves; ++i) t.node[i]->grad = t.adjoint[i];
 }
 
 }  // namespace micrograd::detail
