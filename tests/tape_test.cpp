@@ -1,16 +1,13 @@
 // micrograd::Tape (API.md section 6): a recorded graph replayed after its leaves change gives
 // the numbers of the graph built again, bit for bit (values, and every leaf's and interior
-// node's grad), with no allocation in forward() or backward().
+// node's grad). (That replays allocate nothing: tape_no_alloc_test.cpp.)
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
-#include <new>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -19,28 +16,6 @@
 #include "micrograd/micrograd.hpp"
 #include "micrograd/tape.hpp"
 #include "support/random_program.hpp"
-
-// ---- allocation counting: every operator new of the process (the window is what counts) ----
-
-namespace {
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-// The replacement pair is consistent (malloc/free); g++ 12 cannot see that.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -281,25 +256,6 @@ TEST(Tape, SeedTrainingLoopReplayedGivesTheRebuiltLossesBitForBit) {
     EXPECT_TRUE(same_bits(a[i].data(), b[i].data())) << "parameter " << i;
     EXPECT_TRUE(same_bits(a[i].grad(), b[i].grad())) << "parameter " << i;
   }
-}
-
-TEST(Tape, ForwardAndBackwardAllocateNothing) {
-  micrograd::MLP model(3, {4, 4, 1});
-  Tape tape(seed_loss(model));
-  micrograd::MLP relu_model(2, {16, 16, 1}, 42, micrograd::Activation::relu,
-                            micrograd::Activation::linear);
-  Tape relu_tape(relu_model(std::vector<double>{0.5, -0.25})[0]);
-  const std::size_t before = allocations.load();
-  for (int k = 0; k < 10; ++k) {
-    tape.forward();
-    tape.backward();
-    relu_tape.forward();
-    relu_tape.backward();
-  }
-  EXPECT_EQ(allocations.load(), before);
-  // the counter counts: a rebuilt step allocates (std::vector of outputs, at least)
-  (void)seed_loss(model);
-  EXPECT_GT(allocations.load(), before);
 }
 
 // ---- shapes ------------------------------------------------------------------------------------
