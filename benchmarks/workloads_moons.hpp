@@ -2,10 +2,10 @@
 /// \file
 /// MoonsStep: one full-batch training step of micrograd's moons demo (demo.ipynb: MLP(2, [16,
 /// 16, 1]), ReLU hidden layers, linear output, KarpathyInit{1337}, SVM max-margin loss + 1e-4 L2,
-/// `p -= lr * grad`), for every contender, shared by the Google Benchmark suite (moons.cpp) and
-/// the callgrind driver (count.cpp):
+/// `p -= lr * grad`), for the contenders that need no compile-time engine (ct's, MoonsCt, is in
+/// moons.cpp), shared by the Google Benchmark suite (moons.cpp) and the callgrind driver
+/// (count_moons.cpp):
 ///  - hand:    written out below (forward, loss, backward, update in plain C++);
-///  - ct:      moons_demo::train_step on ct::MLP<2, 16, 16, 1>;
 ///  - dynamic: moons_demo::train_step on micrograd::MLP (the notebook's graph, built every step);
 ///  - tape:    the same graph recorded once and replayed through micrograd::Tape.
 /// Step k uses the notebook's learning rate for step k; after the notebook's 100 steps the state
@@ -108,23 +108,6 @@ struct MoonsHand {
             moons_demo::accuracy_fraction(correct, n)};
   }
   std::vector<double> parameters() const { return p; }
-};
-
-struct MoonsCt {
-  CtModel model{moons_demo::init};
-  std::vector<double> initial = moons_initial();
-  int k = 0;
-  moons_demo::StepResult step(const micrograd::MoonsData& data) {
-    if (k == moons_demo::steps) k = 0;
-    if (k == 0)
-      model.set_parameters(
-          std::span<const double, moons_parameters>(initial.data(), moons_parameters));
-    return moons_demo::notebook_step(model, data, k++);
-  }
-  std::vector<double> parameters() const {
-    const auto p = model.parameters();
-    return {p.begin(), p.end()};
-  }
 };
 
 struct MoonsDynamic {
