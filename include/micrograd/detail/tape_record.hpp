@@ -39,7 +39,14 @@ inline constexpr std::size_t tape_kind_count = tape_kind_user_binary + 1;
 /// forward sweep runs both there), the second add_after_mul (the reverse sweep runs both).
 inline constexpr std::size_t tape_kind_mul_then_add = tape_kind_count;
 inline constexpr std::size_t tape_kind_add_after_mul = tape_kind_count + 1;
-inline constexpr std::size_t tape_kind_all = tape_kind_count + 2;
+/// A run of n >= 2 such pairs that sum as a neuron does (`((b + w0*x0) + w1*x1) + ...`: each
+/// `+` after the first adds its `*` to the previous `+`), replayed in one dispatch with the sum
+/// in a register, each step's arithmetic still exactly as on its own: the run's first step has
+/// kind chain_forward, its last chain_backward, both with `word` = n (the steps between keep
+/// their pair kinds and are never dispatched).
+inline constexpr std::size_t tape_kind_chain_forward = tape_kind_count + 2;
+inline constexpr std::size_t tape_kind_chain_backward = tape_kind_count + 3;
+inline constexpr std::size_t tape_kind_all = tape_kind_count + 4;
 
 template <class Op>
 inline constexpr std::size_t index_of_binary = ops::index_of<binary_registry, Op>;
@@ -75,7 +82,8 @@ struct TapeArrays {
   [[nodiscard]] std::size_t positions() const noexcept { return node.size(); }
 };
 
-/// Marks the pairs of consecutive steps `*` then `+` (see tape_kind_mul_then_add), left to right.
+/// Marks the pairs of consecutive steps `*` then `+` (see tape_kind_mul_then_add), left to right,
+/// then the runs of pairs that sum as a neuron does (tape_kind_chain_forward).
 inline void fuse_steps(TapeArrays& t) noexcept {
   constexpr auto mul =
       static_cast<std::uint8_t>(builtin_unary_count + index_of_binary<ops::mul_op>);
@@ -87,6 +95,28 @@ inline void fuse_steps(TapeArrays& t) noexcept {
       t.kind[k + 1] = static_cast<std::uint8_t>(tape_kind_add_after_mul);
       ++k;
     }
+  }
+  const std::size_t leaves = t.leaves;
+  for (std::size_t k0 = 0; k0 + 3 < t.steps();) {
+    if (t.kind[k0] != tape_kind_mul_then_add) {
+      ++k0;
+      continue;
+    }
+    std::size_t n = 1;  // pairs in the run starting at k0
+    for (std::size_t k = k0 + 2 * n; k + 1 < t.steps(); k = k0 + 2 * n) {
+      if (t.kind[k] != tape_kind_mul_then_add || t.lhs[k + 1] != leaves + k - 1 ||
+          t.rhs[k + 1] != leaves + k) {
+        break;
+      }
+      ++n;
+    }
+    if (n >= 2) {
+      t.kind[k0] = static_cast<std::uint8_t>(tape_kind_chain_forward);
+      t.word[k0] = n;
+      t.kind[k0 + 2 * n - 1] = static_cast<std::uint8_t>(tape_kind_chain_backward);
+      t.word[k0 + 2 * n - 1] = n;
+    }
+    k0 += 2 * n;
   }
 }
 

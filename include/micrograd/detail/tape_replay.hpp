@@ -31,13 +31,13 @@ template <std::size_t N, class F>
   case I:                                                             \
     if constexpr (I < N) f(std::integral_constant<std::size_t, I>{}); \
     return;
-#define MICROGRAD_TAPE_CASES8(I)                                                   \
-  MICROGRAD_TAPE_CASE(I)                                                           \
-  MICROGRAD_TAPE_CASE(I + 1)                                                       \
-  MICROGRAD_TAPE_CASE(I + 2)                                                       \
-  MICROGRAD_TAPE_CASE(I + 3)                                                       \
-  MICROGRAD_TAPE_CASE(I + 4) MICROGRAD_TAPE_CASE(I + 5) MICROGRAD_TAPE_CASE(I + 6) \
-      MICROGRAD_TAPE_CASE(I + 7)
+#define MICROGRAD_TAPE_CASES8(I) \
+  MICROGRAD_TAPE_CASE(I)         \
+  MICROGRAD_TAPE_CASE(I + 1)     \
+  MICROGRAD_TAPE_CASE(I + 2)     \
+  MICROGRAD_TAPE_CASE(I + 3)     \
+  MICROGRAD_TAPE_CASE(I + 4)     \
+  MICROGRAD_TAPE_CASE(I + 5) MICROGRAD_TAPE_CASE(I + 6) MICROGRAD_TAPE_CASE(I + 7)
     MICROGRAD_TAPE_CASES8(0)
     MICROGRAD_TAPE_CASES8(8)
     MICROGRAD_TAPE_CASES8(16)
@@ -135,6 +135,45 @@ template <std::size_t K>
 inline constexpr std::size_t tape_kind_mul = builtin_unary_count + index_of_binary<ops::mul_op>;
 inline constexpr std::size_t tape_kind_add = builtin_unary_count + index_of_binary<ops::add_op>;
 
+/// A chain (tape_kind_chain_forward) of `word[k0]` pairs from step k0 forward: as the steps one
+/// by one, the running sum kept in a register. Returns the chain's last step.
+inline std::size_t forward_chain(const TapeView& t, std::size_t k0) {
+  const std::size_t n = t.word[k0];
+  forward_step<tape_kind_mul>(t, k0);
+  forward_step<tape_kind_add>(t, k0 + 1);
+  double acc = t.value[t.leaves + k0 + 1];
+  for (std::size_t k = k0 + 2; k < k0 + 2 * n; k += 2) {
+    const double m = ops::mul_op::value(t.value[t.lhs[k]], t.value[t.rhs[k]]);
+    t.value[t.leaves + k] = m;
+    t.node[t.leaves + k]->data = m;
+    acc = ops::add_op::value(acc, m);  // lhs: the previous sum, rhs: this product
+    t.value[t.leaves + k + 1] = acc;
+    t.node[t.leaves + k + 1]->data = acc;
+  }
+  return k0 + 2 * n - 1;
+}
+
+/// The same chain backward from its last step `kl`: each `+` then its `*`, from the last pair
+/// to the first, as the steps one by one (a `+`'s inputs are known: the previous sum and its
+/// product). Returns the chain's first step.
+inline std::size_t backward_chain(const TapeView& t, std::size_t kl) {
+  const std::size_t n = t.word[kl];
+  const std::size_t k0 = kl + 1 - 2 * n;
+  for (std::size_t k = kl - 1; k > k0; k -= 2) {  // k: the pair's `*`, k + 1 its `+`
+    const std::size_t p = t.leaves + k + 1;
+    const double g = t.adjoint[p];
+    t.adjoint[p] = 0.0;
+    t.node[p]->grad = g;
+    const double a = t.value[p - 2], b = t.value[p - 1], out = t.value[p];
+    t.adjoint[p - 2] += ops::add_op::backward_lhs(a, b, out, g);
+    t.adjoint[p - 1] += ops::add_op::backward_rhs(a, b, out, g);
+    backward_step<tape_kind_mul>(t, k);
+  }
+  backward_step<tape_kind_add>(t, k0 + 1);
+  backward_step<tape_kind_mul>(t, k0);
+  return k0;
+}
+
 /// Recomputes every step from the leaves' current data(), writing each result into the tape and
 /// back into its node (so handles and `root.data()` show it), as building the graph again does:
 /// `op.value(x)` for an op of one input, `Op{}.value(a, b)` for two.
@@ -149,7 +188,9 @@ inline void replay_forward(TapeArrays& arrays) {
         forward_step<tape_kind_mul>(t, k);
         forward_step<tape_kind_add>(t, k + 1);
         ++k;
-      } else if constexpr (K != tape_kind_add_after_mul) {  // (never reached forward)
+      } else if constexpr (K == tape_kind_chain_forward) {
+        k = forward_chain(t, k);
+      } else if constexpr (K != tape_kind_add_after_mul && K != tape_kind_chain_backward) {
         forward_step<K>(t, k);
       }
     });
@@ -178,7 +219,9 @@ inline void replay_backward(TapeArrays& arrays) {
         backward_step<tape_kind_add>(t, k);
         backward_step<tape_kind_mul>(t, k - 1);
         --k;
-      } else if constexpr (K != tape_kind_mul_then_add) {  // (never reached backward)
+      } else if constexpr (K == tape_kind_chain_backward) {
+        k = backward_chain(t, k);
+      } else if constexpr (K != tape_kind_mul_then_add && K != tape_kind_chain_forward) {
         backward_step<K>(t, k);
       }
     });
