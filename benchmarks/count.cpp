@@ -1,8 +1,12 @@
 // The callgrind driver: `bench_count <workload> <contender> <calls>` runs one workload of
-// workloads.hpp (Neuron, Neuron16, MLPStep) for one contender (hand, ct, dynamic) `calls` times,
+// workloads.hpp (Neuron, Neuron16, MLPStep, DeepChain: 10^4 steps per call; MoonsStep of
+// workloads_moons.hpp when built with it) for one contender (hand, ct, dynamic, tape; DeepChain
+// and MoonsStep have no ct here) `calls` times,
 // checks the last result against hand's, and prints it. callgrind.py runs it under
 // `valgrind --tool=callgrind` at N and 2N calls: (Ir(2N) - Ir(N)) / N is the instructions per
-// call, without start-up costs. No Google Benchmark here: nothing but the workload runs.
+// call, without start-up costs. No Google Benchmark here: nothing but the workload runs. The
+// tape contender is in count_tape.cpp, MoonsStep in count_moons.cpp (each unit within the
+// compile budget).
 #include <array>
 #include <cstddef>
 #include <cstdio>
@@ -10,67 +14,20 @@
 #include <cstring>
 #include <string_view>
 
+#include "count.hpp"
 #include "workloads.hpp"
 #include "workloads_ct.hpp"
 
 namespace {
 
-using PureFn = void (*)(const double*, double*);
-
-template <PureFn Fn, PureFn Hand, std::size_t NIn, std::size_t NOut>
-[[gnu::noinline]] int run_pure(const std::array<double, NIn>& input, long calls) {
-  std::array<double, NIn> in = input;
-  std::array<double, NOut> out{}, want{};
-  const double* pin = in.data();
-  double* pout = out.data();
-  for (long i = 0; i < calls; ++i) {
-    bench::escape(pin);
-    Fn(pin, pout);
-    bench::escape(pout);
-  }
-  Hand(in.data(), want.data());
-  if (calls > 0 && !bench::close(out.data(), want.data(), NOut)) {
-    std::fprintf(stderr, "result differs from hand's\n");
-    return 1;
-  }
-  std::printf("%.17g\n", out[0]);
-  return 0;
-}
-
-template <class Mlp>
-[[gnu::noinline]] int run_mlp(long calls) {
-  std::array<double, bench::mlp_samples * 3> xs{};
-  for (std::size_t s = 0; s < bench::mlp_samples; ++s) {
-    for (std::size_t i = 0; i < 3; ++i) xs[3 * s + i] = bench::mlp_xs[s][i];
-  }
-  std::array<double, bench::mlp_samples> ys = bench::mlp_ys;
-  const double* x = xs.data();
-  const double* y = ys.data();
-  Mlp mlp;
-  bench::MlpHand hand;
-  double got = 0.0, want = 0.0;
-  double* out = &got;
-  for (long i = 0; i < calls; ++i) {
-    bench::escape(x);
-    bench::escape(y);
-    mlp.step(x, y, out);
-    bench::escape(out);
-  }
-  // The state cycles every mlp_period steps: hand's step number `calls` equals its step number
-  // mlp_period (calls is a multiple of it), so the check costs the same at N and 2N calls.
-  for (std::size_t i = 0; i < bench::mlp_period; ++i) hand.step(xs.data(), ys.data(), &want);
-  if (calls > 0 && !bench::close(&got, &want, 1)) {
-    std::fprintf(stderr, "loss differs from hand's: %.17g vs %.17g\n", got, want);
-    return 1;
-  }
-  std::printf("%.17g\n", got);
-  return 0;
-}
+using namespace bench_count;
 
 int usage() {
   std::fprintf(stderr,
-               "usage: bench_count {Neuron|Neuron16|MLPStep} {hand|ct|dynamic} CALLS\n"
-               "(MLPStep: CALLS a multiple of %zu, the period of the training state)\n",
+               "usage: bench_count {Neuron|Neuron16|MLPStep|DeepChain|MoonsStep} "
+               "{hand|ct|dynamic|tape} CALLS\n"
+               "(MLPStep: CALLS a multiple of %zu, MoonsStep of 100: the periods of the training "
+               "states)\n",
                bench::mlp_period);
   return 2;
 }
@@ -82,6 +39,10 @@ int main(int argc, char** argv) {
   const std::string_view workload = argv[1], contender = argv[2];
   const long calls = std::strtol(argv[3], nullptr, 10);
   if (calls < 0) return usage();
+  if (contender == "tape" && workload != "MoonsStep") {
+    const int rc = run_tape(workload, calls);
+    return rc == 2 ? usage() : rc;
+  }
   if (workload == "Neuron") {
     const auto& in = bench::neuron_input;
     if (contender == "hand")
@@ -106,6 +67,17 @@ int main(int argc, char** argv) {
     if (contender == "hand") return run_mlp<bench::MlpHand>(calls);
     if (contender == "ct") return run_mlp<bench::MlpCt>(calls);
     if (contender == "dynamic") return run_mlp<bench::MlpDynamic>(calls);
+  } else if (workload == "DeepChain") {
+    const std::array<double, 1> in{0.3};
+    if (contender == "hand")
+      return run_pure<deep_chain_hand_call, deep_chain_hand_call, 1, 2>(in, calls);
+    if (contender == "dynamic")
+      return run_pure<deep_chain_dynamic_call, deep_chain_hand_call, 1, 2>(in, calls);
+#if defined(MICROGRAD_BENCH_MOONS)
+  } else if (workload == "MoonsStep") {
+    const int rc = run_moons_step(contender, calls);
+    if (rc != 2) return rc;
+#endif
   }
   return usage();
 }

@@ -11,4 +11,5 @@
 #include "micrograd/nn.hpp"
 #include "micrograd/ops.hpp"
 #include "micrograd/random.hpp"
+#include "micrograd/tape.hpp"
 #include "micrograd/value.hpp"

@@ -103,14 +103,24 @@ std::string user_op_name(const Node* n) {
 template <class Op, bool Binary>
 constexpr UserOp make_user_op_entry() {
   if constexpr (Binary) {
-    return {Op::symbol, &user_binary_lhs<Op>,      &user_binary_rhs<Op>,
-            nullptr,    &user_op_name<Op, Binary>, user_value_backward<Op, Binary>::function};
+    return {Op::symbol,
+            &user_binary_lhs<Op>,
+            &user_binary_rhs<Op>,
+            nullptr,
+            &user_op_name<Op, Binary>,
+            &user_value_at<Op, Binary>,
+            &user_lhs_at<Op, Binary>,
+            &user_rhs_at<Op>,
+            user_value_backward<Op, Binary>::function};
   } else {
     return {Op::symbol,
             nullptr,
             nullptr,
             &user_unary_backward<Op>,
             &user_op_name<Op, Binary>,
+            &user_value_at<Op, Binary>,
+            &user_lhs_at<Op, Binary>,
+            nullptr,
             user_value_backward<Op, Binary>::function};
   }
 }

@@ -1,18 +1,83 @@
 // libFuzzer target: bytes -> a random program over every op -> the dynamic engine's backward,
-// checked against central finite differences wherever the program is smooth.
+// checked against central finite differences wherever the program is smooth; and the program's
+// graph recorded by micrograd::Tape, replayed at other inputs, checked against the program run
+// again at those inputs, bit for bit.
 // Also built without libFuzzer as a replay driver over the corpus (see meson.build).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <set>
 #include <vector>
 
+#include "micrograd/tape.hpp"
 #include "program.hpp"
 
 namespace fuzz = micrograd::fuzz;
 using micrograd::Value;
+
+namespace {
+
+/// Same bits, except that any NaN equals any NaN (which NaN an operation on two gives depends on
+/// its operands' order, which the compiler may swap).
+bool same(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b));
+}
+
+/// Records the graph of `values.back()` (built by `p` on `inputs`), replays it at other inputs
+/// (the recorded ones rotated, negated if there is one), runs the program again there, and
+/// compares every value's data() and grad(). The inputs get their numbers and grads back.
+void check_tape(const fuzz::Program& p, std::vector<Value>& inputs,
+                const std::vector<Value>& values) {
+  micrograd::Tape tape(values.back());
+  const std::size_t n = inputs.size();
+  std::vector<double> grad0;
+  for (const Value& x : inputs) grad0.push_back(x.grad());
+  for (std::size_t i = 0; i < n; ++i) {
+    inputs[i].data() = n == 1 ? -p.inputs[0] : p.inputs[(i + 1) % n];
+    inputs[i].grad() = 0.0;
+  }
+  tape.forward();
+  tape.backward();
+  std::vector<double> data, grad;
+  for (const Value& v : values) {
+    data.push_back(v.data());
+    grad.push_back(v.grad());
+  }
+  for (Value& x : inputs) x.grad() = 0.0;
+  std::vector<Value> again = fuzz::run<Value>(p, inputs);
+  again.back().backward();
+  if (!same(tape.value(), again.back().data())) {
+    std::fprintf(stderr, "tape: value %.17g, rebuilt %.17g\n", tape.value(), again.back().data());
+    std::abort();
+  }
+  // the values in the recorded graph (the others the tape neither reads nor writes)
+  std::set<const void*> recorded;
+  std::vector<Value> todo{values.back()};
+  while (!todo.empty()) {
+    const Value v = todo.back();
+    todo.pop_back();
+    if (!recorded.insert(v.id()).second) continue;
+    for (const Value& c : v.children()) todo.push_back(c);
+  }
+  for (std::size_t i = 0; i < again.size(); ++i) {
+    if (recorded.count(values[i].id()) == 0) continue;
+    if (!same(data[i], again[i].data()) || !same(grad[i], again[i].grad())) {
+      std::fprintf(stderr, "tape: node %zu: data %.17g grad %.17g, rebuilt %.17g %.17g\n", i,
+                   data[i], grad[i], again[i].data(), again[i].grad());
+      std::abort();
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    inputs[i].data() = p.inputs[i];
+    inputs[i].grad() = grad0[i];
+  }
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const fuzz::Program p = fuzz::Decoder(data, size).decode();
@@ -28,6 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
   }
+  check_tape(p, inputs, values);
   if (!fuzz::smooth_at(p, plain)) return 0;
   double scale = 1.0;  // the largest magnitude the program computes
   for (const double v : plain) scale = std::max(scale, std::abs(v));

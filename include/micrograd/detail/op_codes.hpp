@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -87,8 +88,48 @@ struct UserOp {
   double (*rhs)(const Node* n, double out, double g);
   double (*unary)(const Node* n, double out, double g);
   std::string (*name)(const Node* n);
+  /// For micrograd::Tape (tape.hpp), which keeps numbers in its own arrays: the op on explicit
+  /// numbers. `word` is the node's 8-byte op word (a unary op's state, as load_op reads it),
+  /// `a` and `b` the inputs' values (`b` unused by an op of one input), `out` and `g` as above.
+  /// `lhs_at` is an op of one input's chain rule too.
+  double (*value_at)(std::uint64_t word, double a, double b);
+  double (*lhs_at)(std::uint64_t word, double a, double b, double out, double g);
+  double (*rhs_at)(std::uint64_t word, double a, double b, double out, double g);
   ValueBackward value_backward = nullptr;
 };
+
+/// A unary op from a node's op word (as value.hpp's load_op reads it from the node), and the
+/// entries of UserOp on explicit numbers, for micrograd::Tape.
+template <class Op>
+Op op_from_word(std::uint64_t word) noexcept {
+  if constexpr (std::is_empty_v<Op>) {
+    return Op{};
+  } else {
+    Op op;
+    std::memcpy(static_cast<void*>(&op), &word, sizeof(Op));
+    return op;
+  }
+}
+template <class Op, bool Binary>
+double user_value_at(std::uint64_t word, double a, double b) {
+  if constexpr (Binary) {
+    return Op{}.value(a, b);
+  } else {
+    return op_from_word<Op>(word).value(a);
+  }
+}
+template <class Op, bool Binary>
+double user_lhs_at(std::uint64_t word, double a, double b, double out, double g) {
+  if constexpr (Binary) {
+    return Op{}.backward_lhs(a, b, out, g);
+  } else {
+    return op_from_word<Op>(word).backward(a, out, g);
+  }
+}
+template <class Op>
+double user_rhs_at(std::uint64_t, double a, double b, double out, double g) {
+  return Op{}.backward_rhs(a, b, out, g);
+}
 
 /// The user ops by code. Each slot is written once, before any node carries its code (the
 /// assignment is a function-local static, whose initialisation happens before its first use

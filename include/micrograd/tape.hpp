@@ -1,0 +1,121 @@
+#pragma once
+/// \file
+/// micrograd::Tape: record the graph behind a Value once, then replay it (API.md section 6).
+///
+///     micrograd::Tape tape(loss);   // records the graph behind `loss`, in topological order
+///     tape.forward();               // recomputes every node from its leaves' current data()
+///     tape.backward();              // as loss.backward(): root grad 1, interior reset, leaves add
+///     double l = tape.value();      // the root's value after the last forward() (== loss.data())
+///
+/// The leaves are the graph's own nodes: change inputs and parameters through their handles,
+/// then replay. forward() and backward() allocate nothing and give the numbers of building the
+/// same graph again and calling backward() on it, bit for bit (signed zeros and NaNs included):
+/// they call the same op functors on the same numbers and add adjoint contributions in
+/// backward()'s own order. Ops that choose by value (relu, abs, max, min) choose again at every
+/// replay; control flow in the caller's code is not recorded (as torch.jit.trace).
+///
+/// Costs: the recording is linear in the graph (iterative, so any depth); a tape keeps about
+/// 41 bytes per node in dense arrays (detail/tape_record.hpp) besides the nodes, which it shares
+/// (they live while it does, as if it held a handle to the root). Design and measurements:
+/// docs/tape.md.
+///
+/// Threads: a Tape is used by one thread at a time, and while it replays, its nodes must not be
+/// used by another thread (as for Value: a graph belongs to one thread at a time).
+
+#include "micrograd/detail/config.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "micrograd/detail/tape_record.hpp"
+#include "micrograd/detail/tape_replay.hpp"
+#include "micrograd/value.hpp"
+
+namespace micrograd {
+
+/// A graph of the dynamic engine recorded once, replayed forward and backward any number of
+/// times without allocating. Copies share the nodes (both write to them); a moved-from or
+/// default-constructed Tape records nothing, and forward(), backward() or value() on it throws
+/// std::logic_error.
+class Tape {
+ public:
+  /// A tape of nothing (assign a recorded one to it).
+  Tape() noexcept = default;
+
+  /// Records the graph behind `root` (everything it was computed from), in topological order.
+  /// Throws std::length_error beyond 2^32 - 2 nodes, std::bad_alloc if memory runs out.
+  explicit Tape(const Value& root) : root_(root) {
+    detail::record_tape(detail::ValueAccess::node(root), arrays_);
+  }
+
+  Tape(const Tape&) = default;
+  Tape& operator=(const Tape&) = default;
+  /// Moving takes the recording; `other` is left empty (using it throws std::logic_error).
+  Tape(Tape&& other) noexcept : root_(std::move(other.root_)), arrays_(std::move(other.arrays_)) {
+    other.clear();
+  }
+  Tape& operator=(Tape&& other) noexcept {
+    if (this != &other) {
+      root_ = std::move(other.root_);
+      arrays_ = std::move(other.arrays_);
+      other.clear();
+    }
+    return *this;
+  }
+  ~Tape() = default;
+
+  /// Recomputes every recorded node, in topological order, from its leaves' current data(); the
+  /// nodes' data() show the results (the root's is value()).
+  void forward() {
+    check("forward");
+    detail::replay_forward(arrays_);
+  }
+
+  /// As root.backward() on the graph rebuilt at the numbers of the last forward() (or of the
+  /// recording): the root's grad() is 1, every interior node's grad() shows this pass, every
+  /// leaf's grad() accumulates.
+  void backward() {
+    check("backward");
+    detail::replay_backward(arrays_);
+  }
+
+  /// The root's value after the last forward() (at the recording before the first).
+  [[nodiscard]] double value() const {
+    check("value");
+    return arrays_.value.back();
+  }
+
+  /// The recorded root (a handle to its node).
+  [[nodiscard]] const Value& root() const {
+    check("root");
+    return *root_;
+  }
+
+  /// Whether this tape holds a recording (false when default-constructed or moved from).
+  [[nodiscard]] bool recorded() const noexcept { return root_.has_value(); }
+  /// Recorded nodes: the distinct leaves plus the interior nodes (0 when empty).
+  [[nodiscard]] std::size_t size() const noexcept { return arrays_.positions(); }
+  /// Recorded leaves (distinct).
+  [[nodiscard]] std::size_t leaves() const noexcept { return arrays_.leaves; }
+
+ private:
+  void check(const char* what) const {
+    if (!root_) {
+      throw std::logic_error(std::string("micrograd::Tape::") + what +
+                             ": this tape holds no recording (default-constructed or moved "
+                             "from); record one with Tape(root)");
+    }
+  }
+  void clear() noexcept {
+    root_.reset();
+    arrays_ = detail::TapeArrays{};
+  }
+
+  std::optional<Value> root_;  ///< shares the graph: every recorded node lives while it does
+  detail::TapeArrays arrays_;
+};
+
+}  // namespace micrograd

@@ -1,0 +1,530 @@
+// micrograd::Tape (API.md section 6): a recorded graph replayed after its leaves change gives
+// the numbers of the graph built again, bit for bit (values, and every leaf's and interior
+// node's grad). (That replays allocate nothing: tape_no_alloc_test.cpp.)
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "micrograd/micrograd.hpp"
+#include "micrograd/tape.hpp"
+#include "support/random_program.hpp"
+
+namespace {
+
+using micrograd::Tape;
+using micrograd::Value;
+
+/// Same bits (so -0.0 != 0.0), except that every NaN equals every NaN: which NaN an operation
+/// on two NaNs gives depends on the order of its operands, which a compiler may swap (x86
+/// returns the first one's), so neither the engine nor PyTorch fixes a NaN's sign or payload.
+::testing::AssertionResult same_bits(double got, double want) {
+  if (std::bit_cast<std::uint64_t>(got) == std::bit_cast<std::uint64_t>(want) ||
+      (std::isnan(got) && std::isnan(want))) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << std::hexfloat << got << " vs " << want;
+}
+
+// ---- user ops (API.md section 5) ---------------------------------------------------------
+
+struct softsign_op {
+  static constexpr std::string_view symbol = "softsign";
+  static double value(double x) { return x / (1.0 + std::abs(x)); }
+  static double backward(double x, double, double g) {
+    const double d = 1.0 + std::abs(x);
+    return g / (d * d);
+  }
+};
+struct hypot_op {
+  static constexpr std::string_view symbol = "hypot";
+  static double value(double a, double b) { return std::hypot(a, b); }
+  static double backward_lhs(double a, double, double out, double g) { return g * a / out; }
+  static double backward_rhs(double, double b, double out, double g) { return g * b / out; }
+};
+/// An op of one input carrying a number (kept in the node's op word).
+struct scale_op {
+  double k = 1.0;
+  static constexpr std::string_view symbol = "scale";
+  [[nodiscard]] double value(double x) const { return x * k; }
+  [[nodiscard]] double backward(double, double, double g) const { return g * k; }
+};
+
+// ---- random programs over every registry op (support/random_program.hpp) -------------------
+
+namespace rp = micrograd_check;
+
+/// Builds program `p` on the given leaves (shared, as parameters are); returns every node.
+std::vector<Value> build_on(const rp::Program& p, const std::vector<Value>& leaves) {
+  std::size_t next = 0;
+  return rp::build<Value, true, true>(
+      p, [&](double) { return leaves[next++]; }, [](double c) { return c; });
+}
+
+/// The leaves set to `x`, their grads to `g0` (leaves accumulate: start both runs alike).
+void set_leaves(std::vector<Value>& leaves, const std::vector<double>& x, double g0) {
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    leaves[i].data() = x[i];
+    leaves[i].grad() = g0;
+  }
+}
+
+/// Replays `tape` (recorded from `recorded`, built on `leaves`) at inputs `x`, rebuilds the
+/// program on the same leaves and checks every node's data and grad bit for bit.
+void expect_replay_equals_rebuild(const rp::Program& p, std::vector<Value>& leaves, Tape& tape,
+                                  const std::vector<Value>& recorded,
+                                  const std::vector<double>& x) {
+  set_leaves(leaves, x, 0.25);
+  tape.forward();
+  tape.backward();
+  std::vector<double> data, grad;
+  for (const Value& v : recorded) {
+    data.push_back(v.data());
+    grad.push_back(v.grad());
+  }
+  set_leaves(leaves, x, 0.25);
+  std::vector<Value> rebuilt = build_on(p, leaves);
+  rebuilt.back().backward();
+  ASSERT_EQ(rebuilt.size(), recorded.size());
+  EXPECT_TRUE(same_bits(tape.value(), rebuilt.back().data())) << rp::describe(p);
+  for (std::size_t i = 0; i < rebuilt.size(); ++i) {
+    EXPECT_TRUE(same_bits(data[i], rebuilt[i].data())) << "data of node " << i << "\n"
+                                                       << rp::describe(p);
+    EXPECT_TRUE(same_bits(grad[i], rebuilt[i].grad())) << "grad of node " << i << "\n"
+                                                       << rp::describe(p);
+  }
+}
+
+TEST(Tape, RandomProgramsReplayAsTheRebuiltGraph) {
+  std::vector<bool> kinds(rp::kind_count, false);
+  for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+    const rp::Program p = rp::generate(seed);
+    for (const rp::Instr& in : p.code) kinds[rp::kind_of(in)] = true;
+    std::vector<Value> leaves(p.inputs.begin(), p.inputs.end());
+    const std::vector<Value> recorded = build_on(p, leaves);
+    Tape tape(recorded.back());
+    // at the recorded point, at nearby points and at points where relu/abs/max/min may choose
+    // otherwise (some outside an op's domain: NaN and infinities must match too)
+    rp::Rng rng(seed);
+    for (int round = 0; round < 4; ++round) {
+      std::vector<double> x = p.inputs;
+      for (double& v : x) {
+        if (round == 1) {
+          v *= 1.0 + 1e-3 * rng.uniform(-1.0, 1.0);
+        } else if (round == 2) {
+          v = rng.uniform(-3.0, 3.0);
+        } else if (round == 3) {
+          v = -v;
+        }
+      }
+      expect_replay_equals_rebuild(p, leaves, tape, recorded, x);
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  for (std::size_t k = 0; k < rp::kind_count; ++k) {
+    if (rp::kind_exists(k)) {
+      EXPECT_TRUE(kinds[k]) << "never drawn: " << rp::kind_name(k);
+    }
+  }
+}
+
+TEST(Tape, SpecialNumbersReplayAsTheRebuiltGraph) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> specials{0.0, -0.0, inf, -inf, nan, 1e308, -1e-310, 1.0};
+  for (std::uint64_t seed = 1000; seed < 1100; ++seed) {
+    const rp::Program p = rp::generate(seed);
+    std::vector<Value> leaves(p.inputs.begin(), p.inputs.end());
+    const std::vector<Value> recorded = build_on(p, leaves);
+    Tape tape(recorded.back());
+    std::vector<double> x = p.inputs;
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = specials[(seed + i) % specials.size()];
+    expect_replay_equals_rebuild(p, leaves, tape, recorded, x);
+    if (::testing::Test::HasFailure()) return;
+  }
+}
+
+// ---- user ops --------------------------------------------------------------------------------
+
+/// A random graph over user ops and a few built-in ones, on `leaves`; returns every node.
+std::vector<Value> user_program(std::uint64_t seed, const std::vector<Value>& leaves) {
+  rp::Rng rng(seed);
+  std::vector<Value> n = leaves;
+  for (int k = 0; k < 24; ++k) {
+    const Value& a = n[rng.between(0, static_cast<std::uint32_t>(n.size() - 1))];
+    const Value& b = n[rng.between(0, static_cast<std::uint32_t>(n.size() - 1))];
+    switch (rng.between(0, 5)) {
+      case 0:
+        n.push_back(micrograd::apply<softsign_op>(a));
+        break;
+      case 1:
+        n.push_back(micrograd::apply<hypot_op>(a, b));
+        break;
+      case 2:
+        n.push_back(micrograd::apply(scale_op{0.5 + static_cast<double>(k)}, a));
+        break;
+      case 3:
+        n.push_back(a * b);
+        break;
+      case 4:
+        n.push_back(micrograd::apply<hypot_op>(a, 1.5));
+        break;
+      default:
+        n.push_back(a.tanh() + b);
+        break;
+    }
+  }
+  Value sum = n.back();
+  for (std::size_t i = 0; i + 1 < n.size(); ++i) sum = sum + n[i];
+  n.push_back(sum);
+  return n;
+}
+
+TEST(Tape, UserOpsReplayAsTheRebuiltGraph) {
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    std::vector<Value> leaves{Value(0.5), Value(-1.25), Value(2.0)};
+    const std::vector<Value> recorded = user_program(seed, leaves);
+    Tape tape(recorded.back());
+    for (double shift : {0.0, 0.375, -3.0}) {
+      for (std::size_t i = 0; i < leaves.size(); ++i) {
+        leaves[i].data() = 0.5 * static_cast<double>(i) + shift;
+        leaves[i].grad() = 0.0;
+      }
+      tape.forward();
+      tape.backward();
+      std::vector<double> data, grad;
+      for (const Value& v : recorded) {
+        data.push_back(v.data());
+        grad.push_back(v.grad());
+      }
+      for (Value& l : leaves) l.grad() = 0.0;
+      const std::vector<Value> rebuilt = user_program(seed, leaves);
+      Value(rebuilt.back()).backward();
+      for (std::size_t i = 0; i < rebuilt.size(); ++i) {
+        ASSERT_TRUE(same_bits(data[i], rebuilt[i].data())) << "seed " << seed << " node " << i;
+        ASSERT_TRUE(same_bits(grad[i], rebuilt[i].grad())) << "seed " << seed << " node " << i;
+      }
+    }
+  }
+}
+
+// ---- the seed's training loop (API.md section 6) --------------------------------------------
+
+const std::vector<std::vector<double>> xs = {
+    {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
+const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+
+Value seed_loss(const micrograd::MLP& model) {
+  Value loss(0.0);
+  for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model(xs[i])[0] - ys[i]).pow(2);
+  return loss;
+}
+
+TEST(Tape, SeedTrainingLoopReplayedGivesTheRebuiltLossesBitForBit) {
+  micrograd::MLP rebuilt_model(3, {4, 4, 1});
+  std::vector<double> rebuilt_losses;
+  for (int k = 0; k < 30; ++k) {
+    Value loss = seed_loss(rebuilt_model);
+    rebuilt_model.zero_grad();
+    loss.backward();
+    for (Value p : rebuilt_model.parameters()) p.data() += -0.05 * p.grad();
+    rebuilt_losses.push_back(loss.data());
+  }
+
+  micrograd::MLP model(3, {4, 4, 1});
+  Value loss = seed_loss(model);
+  Tape tape(loss);
+  for (int k = 0; k < 30; ++k) {
+    tape.forward();
+    model.zero_grad();
+    tape.backward();
+    for (Value p : model.parameters()) p.data() += -0.05 * p.grad();
+    ASSERT_TRUE(same_bits(tape.value(), rebuilt_losses[static_cast<std::size_t>(k)]))
+        << "step " << k;
+    EXPECT_TRUE(same_bits(loss.data(), tape.value())) << "loss.data() shows the replay";
+  }
+  EXPECT_LT(rebuilt_losses.back(), rebuilt_losses.front());  // it trains
+  const std::vector<Value> a = model.parameters(), b = rebuilt_model.parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(same_bits(a[i].data(), b[i].data())) << "parameter " << i;
+    EXPECT_TRUE(same_bits(a[i].grad(), b[i].grad())) << "parameter " << i;
+  }
+}
+
+TEST(Tape, ReluNetworkReplayedGivesTheRebuiltGradientsBitForBit) {
+  // MLP(2, {16, 16, 1}) with ReLU hidden layers on a small batch: neurons of 2 and 16 inputs
+  // (the replay's fused runs of products and sums), dead units, shared parameters.
+  micrograd::MLP model(2, {16, 16, 1}, 7, micrograd::Activation::relu,
+                       micrograd::Activation::linear);
+  const std::vector<std::vector<double>> points = {
+      {0.5, -1.0}, {1.5, 0.25}, {-0.75, 0.5}, {0.0, -0.0}, {2.0, 1.0}};
+  auto build = [&] {
+    Value loss(0.0);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      const double y = i % 2 == 0 ? 1.0 : -1.0;
+      loss = loss + ((model(points[i])[0] * (-y)) + 1.0).relu();
+    }
+    return loss;
+  };
+  Tape tape(build());
+  std::vector<Value> params = model.parameters();
+  rp::Rng rng(11);
+  for (int round = 0; round < 5; ++round) {
+    for (Value& p : params) p.data() += 0.25 * rng.uniform(-1.0, 1.0);
+    tape.forward();
+    model.zero_grad();
+    tape.backward();
+    std::vector<double> grads;
+    for (const Value& p : params) grads.push_back(p.grad());
+    model.zero_grad();
+    Value rebuilt = build();
+    rebuilt.backward();
+    ASSERT_TRUE(same_bits(tape.value(), rebuilt.data())) << "round " << round;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      ASSERT_TRUE(same_bits(grads[i], params[i].grad())) << "round " << round << " param " << i;
+    }
+  }
+}
+
+// ---- shapes ------------------------------------------------------------------------------------
+
+TEST(Tape, SharedSubexpressionsAndNodesUsedTwice) {
+  Value x(1.5), y(-0.5);
+  auto build = [&] {
+    Value s = x * y;                                // used by three nodes below
+    Value sq = s * s;                               // the same node on both sides
+    Value twice = x + x;                            // a leaf on both sides
+    Value d = (s + sq).tanh() * (s - twice).exp();  // a diamond over s
+    return std::vector<Value>{s, sq, twice, d};
+  };
+  const std::vector<Value> recorded = build();
+  Tape tape(recorded.back());
+  EXPECT_EQ(tape.leaves(), 2U);
+  EXPECT_EQ(tape.size(), 2U + 8U);  // x, y; s, sq, twice, s+sq, tanh, s-twice, exp, *
+  for (double v : {1.5, -2.0, 0.0, -0.0}) {
+    x.data() = v;
+    y.data() = 0.75 - v;
+    x.grad() = y.grad() = 0.0;
+    tape.forward();
+    tape.backward();
+    const double gx = x.grad(), gy = y.grad();
+    std::vector<double> interior;
+    for (const Value& n : recorded) interior.push_back(n.grad());
+    x.grad() = y.grad() = 0.0;
+    const std::vector<Value> rebuilt = build();
+    Value(rebuilt.back()).backward();
+    EXPECT_TRUE(same_bits(gx, x.grad()));
+    EXPECT_TRUE(same_bits(gy, y.grad()));
+    EXPECT_TRUE(same_bits(tape.value(), rebuilt.back().data()));
+    for (std::size_t i = 0; i < rebuilt.size(); ++i) {
+      EXPECT_TRUE(same_bits(interior[i], rebuilt[i].grad())) << "node " << i;
+      EXPECT_TRUE(same_bits(recorded[i].data(), rebuilt[i].data())) << "node " << i;
+    }
+  }
+}
+
+TEST(Tape, NodesAlsoUsedOutsideTheGraphReplayBackwardsCountedOrder) {
+  // `s` and `t` have parents alive outside the graph of `out` (the other outputs), so
+  // backward() finishes by counting (value.hpp's backward_rest), in another order than its fast
+  // path; the tape records that order, and a rebuild by the same code replays it.
+  Value x(0.3), y(-1.7);
+  auto build = [&] {
+    Value s = x * y;
+    Value t = s.tanh() + x;
+    Value u = t * s + (t - y) * t;
+    Value out = (u + s * t).exp() + u * s;
+    Value other1 = s.sin();  // parents of s and t outside out's graph
+    Value other2 = t * 3.0 + u;
+    return std::vector<Value>{s, t, u, out, other1, other2};
+  };
+  const std::vector<Value> recorded = build();
+  Tape tape(recorded[3]);
+  for (double v : {0.3, -0.9, 2.5}) {
+    x.data() = v;
+    y.data() = v * v - 1.0;
+    x.grad() = y.grad() = 0.5;
+    tape.forward();
+    tape.backward();
+    const double gx = x.grad(), gy = y.grad();
+    std::vector<double> interior;
+    for (std::size_t i = 0; i < 4; ++i) interior.push_back(recorded[i].grad());
+    x.grad() = y.grad() = 0.5;
+    const std::vector<Value> rebuilt = build();
+    Value(rebuilt[3]).backward();
+    EXPECT_TRUE(same_bits(gx, x.grad()));
+    EXPECT_TRUE(same_bits(gy, y.grad()));
+    for (std::size_t i = 0; i < 4; ++i) {
+      EXPECT_TRUE(same_bits(interior[i], rebuilt[i].grad())) << "node " << i;
+      EXPECT_TRUE(same_bits(recorded[i].data(), rebuilt[i].data())) << "node " << i;
+    }
+  }
+}
+
+TEST(Tape, ChoosingOpsChooseAgainAtEveryReplay) {
+  Value x(1.0), y(2.0);
+  Value out = x.relu() + max(x, y) + min(x, y) + x.abs();
+  Tape tape(out);
+  EXPECT_EQ(tape.value(), 1.0 + 2.0 + 1.0 + 1.0);
+  x.data() = -3.0;
+  tape.forward();
+  EXPECT_EQ(tape.value(), 0.0 + 2.0 + -3.0 + 3.0);
+  EXPECT_EQ(out.data(), tape.value());
+  x.grad() = y.grad() = 0.0;
+  tape.backward();
+  EXPECT_EQ(x.grad(), 0.0 + 0.0 + 1.0 + -1.0);  // relu off, max picks y, min picks x, |x|' = -1
+  EXPECT_EQ(y.grad(), 1.0);
+  x.data() = 2.0;  // a tie: each input of max and min gets half
+  tape.forward();
+  x.grad() = y.grad() = 0.0;
+  tape.backward();
+  EXPECT_EQ(x.grad(), 1.0 + 0.5 + 0.5 + 1.0);
+  EXPECT_EQ(y.grad(), 1.0);
+}
+
+TEST(Tape, LeavesAccumulateInteriorNodesShowTheLastPass) {
+  Value x(0.5);
+  Value h = x.tanh();
+  Value out = h * h;
+  Tape tape(out);
+  tape.backward();
+  const double gx = x.grad(), gh = h.grad();
+  tape.backward();
+  EXPECT_EQ(x.grad(), 2 * gx);
+  EXPECT_EQ(h.grad(), gh);
+  EXPECT_EQ(out.grad(), 1.0);
+  x.grad() = 0.0;
+  out.backward();
+  out.backward();
+  EXPECT_EQ(x.grad(), 2 * gx);  // as Value::backward
+}
+
+TEST(Tape, LeafRoot) {
+  Value x(3.0);
+  Tape tape(x);
+  EXPECT_EQ(tape.size(), 1U);
+  x.data() = 4.0;
+  tape.forward();
+  EXPECT_EQ(tape.value(), 4.0);
+  x.grad() = 7.0;
+  tape.backward();
+  EXPECT_EQ(x.grad(), 1.0);  // as x.backward(): the root's grad is set to 1
+}
+
+TEST(Tape, DeepChainOnTheDefaultStack) {
+  constexpr std::size_t steps = 200000;  // 10^6 nodes: recursion would overflow 8 MiB
+  Value x(0.3);
+  Value y = x;
+  for (std::size_t i = 0; i < steps; ++i) y = (y * 0.5 + 0.1).tanh();
+  Tape tape(y);
+  EXPECT_EQ(tape.size(), 5 * steps + 1);
+  x.data() = -0.7;
+  tape.forward();
+  x.grad() = 0.0;
+  tape.backward();
+  const double value = tape.value(), grad = x.grad();
+  Value z = x;
+  for (std::size_t i = 0; i < steps; ++i) z = (z * 0.5 + 0.1).tanh();
+  x.grad() = 0.0;
+  z.backward();
+  EXPECT_TRUE(same_bits(value, z.data()));
+  EXPECT_TRUE(same_bits(grad, x.grad()));
+}
+
+// ---- lifetime, copies, moves, misuse -----------------------------------------------------------
+
+TEST(Tape, KeepsItsNodesAlive) {
+  Value x(0.25);
+  Tape tape = [&] {
+    Value a = (x * 2.0).exp();
+    return Tape(a / (a + 1.0));  // every interior handle dies here
+  }();
+  x.data() = 0.5;
+  tape.forward();
+  x.grad() = 0.0;
+  tape.backward();
+  const double e = std::exp(0.5 * 2.0);
+  EXPECT_DOUBLE_EQ(tape.value(), e / (e + 1.0));
+  EXPECT_DOUBLE_EQ(x.grad(), 2.0 * e / ((e + 1.0) * (e + 1.0)));
+  EXPECT_EQ(tape.root().data(), tape.value());
+}
+
+TEST(Tape, CopiesShareTheNodesMovesTakeTheRecording) {
+  Value x(1.0);
+  Value out = x * x;
+  Tape a(out);
+  Tape b = a;  // a copy: its own arrays, the same nodes
+  x.data() = 3.0;
+  b.forward();
+  EXPECT_EQ(b.value(), 9.0);
+  EXPECT_EQ(out.data(), 9.0);
+  EXPECT_EQ(a.value(), 1.0);  // a has not replayed since its recording
+  a.forward();
+  EXPECT_EQ(a.value(), 9.0);
+
+  Tape c = std::move(a);
+  EXPECT_TRUE(c.recorded());
+  EXPECT_FALSE(a.recorded());  // NOLINT(bugprone-use-after-move): defined, and tested
+  EXPECT_EQ(a.size(), 0U);     // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW(a.forward(), std::logic_error);
+  EXPECT_THROW(a.backward(), std::logic_error);
+  EXPECT_THROW((void)a.value(), std::logic_error);
+  x.data() = 2.0;
+  c.forward();
+  EXPECT_EQ(c.value(), 4.0);
+
+  Tape d;
+  EXPECT_FALSE(d.recorded());
+  try {
+    d.forward();
+    ADD_FAILURE() << "no throw";
+  } catch (const std::logic_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no recording"), std::string::npos) << e.what();
+  }
+  d = c;  // copy-assigned: records the same graph
+  x.data() = 5.0;
+  d.forward();
+  EXPECT_EQ(d.value(), 25.0);
+  d = std::move(c);
+  EXPECT_FALSE(c.recorded());  // NOLINT(bugprone-use-after-move)
+  d.forward();
+  EXPECT_EQ(d.value(), 25.0);
+  a = std::move(d);  // a moved-from tape takes a recording again
+  a.forward();
+  EXPECT_EQ(a.value(), 25.0);
+  Tape& self = a;
+  a = std::move(self);  // self-move keeps it
+  EXPECT_TRUE(a.recorded());
+}
+
+TEST(Tape, RecordingLeavesTheGraphAsBackwardExpectsIt) {
+  // Recording borrows the nodes' scratch fields: Value::backward afterwards, also on a graph
+  // sharing nodes with the recorded one, gives the same numbers as without a tape.
+  Value x(0.7), y(-1.1);
+  Value s = x * y + x;
+  Value out = (s * s).tanh() + s;
+  double want_x = 0.0, want_y = 0.0;
+  {
+    out.backward();
+    want_x = x.grad();
+    want_y = y.grad();
+  }
+  x.grad() = y.grad() = 0.0;
+  Tape tape(out);
+  Tape again(out);
+  out.backward();
+  EXPECT_TRUE(same_bits(x.grad(), want_x));
+  EXPECT_TRUE(same_bits(y.grad(), want_y));
+  x.grad() = y.grad() = 0.0;
+  again.backward();
+  EXPECT_TRUE(same_bits(x.grad(), want_x));
+  EXPECT_TRUE(same_bits(y.grad(), want_y));
+}
+
+}  // namespace
