@@ -27,10 +27,10 @@ void dot_node(std::ostringstream& out, const E& e, const V& values, const V& gra
   using G = graph<E>;
   using T = typename G::template node_type<K>;
   std::string label;
-  if constexpr (std::is_same_v<T, constant>) {
-    label = micrograd::detail::shortest_number(G::template object<K>(e).value);
-  } else if constexpr (arity<T> == 0) {
+  if constexpr (is_variable<T>::value) {
     label = "x" + std::to_string(T::slot);
+  } else if constexpr (arity<T> == 0) {
+    label = micrograd::detail::shortest_number(G::template object<K>(e).value);
   }
   // the record and the numbers are formatted as the dynamic engine's (detail/format.hpp)
   out << "  node" << K

@@ -41,10 +41,10 @@ constexpr S dual_node_value(const E& e, const Leaf& leaf, const std::array<S, M>
   using G = graph<E>;
   using T = typename G::template node_type<K>;
   if constexpr (arity<T> == 0) {
-    if constexpr (std::is_same_v<T, constant>) {
-      return S(G::template object<K>(e).value);
-    } else {
+    if constexpr (is_variable<T>::value) {
       return leaf(T::slot);
+    } else {
+      return S(G::template object<K>(e).value);
     }
   } else if constexpr (arity<T> == 1) {
     const S& x = v[G::template child_index<K, 0>];
