@@ -191,8 +191,9 @@ MICROGRAD_CT_FLATTEN constexpr std::array<double, N> backward(const E& e,
                                                               const std::array<double, N>& at,
                                                               const Values<E>& values,
                                                               double seed = 1.0) noexcept {
-  static_assert(N >= detail::required_size<E>,
-                "ct::backward: std::array too small: the expression uses slot I, needs N >= I+1");
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::backward: std::array too small: the expression reads slot I and needs N >= I "
+                "+ 1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   return detail::gradient<E, N>(e, values, at, seed);
 }
 

@@ -57,16 +57,18 @@ constexpr Values<E> forward_values(const E& e, const At& at) noexcept {
 template <expression E, std::size_t N>
 MICROGRAD_CT_FLATTEN constexpr Values<E> forward(const E& e,
                                                  const std::array<double, N>& at) noexcept {
-  static_assert(N >= detail::required_size<E>,
-                "ct::forward: std::array too small: the expression uses slot I, needs N >= I+1");
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::forward: std::array too small: the expression reads slot I and needs N >= I + "
+                "1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   return detail::forward_values(e, at);
 }
 
 /// The value of `e` at `at` (slot I of `at` is `var<I>`).
 template <expression E, std::size_t N>
 MICROGRAD_CT_FLATTEN constexpr double eval(const E& e, const std::array<double, N>& at) noexcept {
-  static_assert(N >= detail::required_size<E>,
-                "ct::eval: std::array too small: the expression uses slot I, needs N >= I+1");
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::eval: std::array too small: the expression reads slot I and needs N >= I + 1 "
+                "(array_size_check<N, I + 1> in this diagnostic has the numbers)");
   return detail::forward_values(e, at).back();
 }
 

@@ -250,4 +250,16 @@ inline constexpr std::size_t required_size =
       return hana::make_tuple(hana::size_c<0>, hana::size_c<decltype(slot)::value + 1>...);
     })))::value;
 
+/// The entry points' size check, a class so that the numbers are in the diagnostic: a failure
+/// reads "array_size_check<2, 3>": an array of 2 slots, where the expression needs 3 (it reads
+/// slot 2).
+template <std::size_t ArraySize, std::size_t SlotsNeeded>
+struct array_size_check {
+  static_assert(
+      ArraySize >= SlotsNeeded,
+      "ct: std::array too small: array_size_check<ArraySize, SlotsNeeded> has the array's "
+      "size and the size the expression needs (its largest slot + 1)");
+  static constexpr bool value = ArraySize >= SlotsNeeded;
+};
+
 }  // namespace micrograd::ct::detail

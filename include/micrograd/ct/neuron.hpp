@@ -9,6 +9,9 @@
 /// take half a minute to compile).
 
 #include <array>
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/list.hpp>
+#include <boost/mp11/utility.hpp>
 #include <cstddef>
 #include <string_view>
 #include <utility>
@@ -24,19 +27,27 @@ namespace micrograd::ct {
 
 namespace detail {
 
-/// `b + w_0*x_0 + ... + w_{N-1}*x_{N-1}` over slots x: 0..N-1, w: N..2N-1, b: 2N; a left fold,
-/// so the type is N levels deep but is built without recursion.
+/// `b + w_0*x_0 + ... + w_{N-1}*x_{N-1}` over slots x: 0..N-1, w: N..2N-1, b: 2N, summed left
+/// to right. Built as a type by Mp11's mp_fold (no fold expression: clang refuses one over more
+/// than 256 operands); the expression is pure, so its object is empty.
 template <std::size_t N>
-constexpr auto weighted_sum() noexcept {
-  return []<std::size_t... I>(std::index_sequence<I...>) {
-    return (var<2 * N> + ... + (var<N + I> * var<I>));
-  }
-  (std::make_index_sequence<N>{});
-}
+struct weighted_sum_builder {
+  template <class Sum, class I>
+  using step =
+      binary<ops::add_op, Sum, binary<ops::mul_op, variable<N + I::value>, variable<I::value>>>;
+  using type = boost::mp11::mp_fold_q<boost::mp11::mp_iota_c<N>, variable<2 * N>,
+                                      boost::mp11::mp_quote<step>>;
+};
 
-/// The type of weighted_sum<N>().
+/// The type of the weighted sum of N inputs.
 template <std::size_t N>
-using weighted_sum_expression = decltype(weighted_sum<N>());
+using weighted_sum_expression = typename weighted_sum_builder<N>::type;
+
+/// The weighted sum of N inputs.
+template <std::size_t N>
+constexpr weighted_sum_expression<N> weighted_sum() noexcept {
+  return {};
+}
 
 }  // namespace detail
 
@@ -70,12 +81,11 @@ struct Neuron {
     const double dsum = activation_backward(values.back(), out, dy);
     const std::array<double, 2 * N + 1> g =
         detail::gradient<Sum, 2 * N + 1>(Sum{}, values, at, dsum);
-    return [&]<std::size_t... i>(std::index_sequence<i...>) MICROGRAD_CT_INLINE_LAMBDA {
-      ((w_grad[i] += g[N + i]), ...);
-      b_grad += g[2 * N];
-      return std::array<double, N>{g[i]...};
-    }
-    (std::make_index_sequence<N>{});
+    for (std::size_t i = 0; i < N; ++i) w_grad[i] += g[N + i];
+    b_grad += g[2 * N];
+    std::array<double, N> dx;
+    for (std::size_t i = 0; i < N; ++i) dx[i] = g[i];
+    return dx;
   }
 
   /// backward after a forward pass of `x`.
