@@ -10,15 +10,11 @@
 /// adjoint is zero-initialised at run time (`0.0 + g` would not fold away: -0.0). The adjoint of
 /// `var<I>` ends in `grad[I]`.
 ///
-/// Sharing. Expressions hold their children by value, so `auto n = x * w; n * n + exp(n)` holds
-/// three copies of `n`. A subtree without run-time constants is identified by its type alone: the
-/// three copies are one node, computed once, whose adjoint is the sum over its three uses; the
-/// cost is compile time only (a lookup in the node list per child, quadratic in the number of
-/// distinct nodes). A subtree holding a constant (`x * 2.0`, `pow(x, 1.5)`) is identified by type
-/// and position, because another subtree of the same type may hold another number: each copy is
-/// its own node, computed once per copy (the optimiser usually merges the copies, which read the
-/// same numbers), and the gradient is still exact, because the chain rule summed over the copies of
-/// a tree is the chain rule summed over the paths of the DAG.
+/// Sharing. A pure subtree (no run-time number) is one node whatever the number of places it
+/// is used at (`auto n = x * w; n * n + exp(n)` has one `n`, whose adjoint sums its three uses);
+/// it is stored nowhere, its type is its value. A subtree holding a run-time number (`x * 2.0`)
+/// is a node per place; the gradient is still exact, as the chain rule summed over the copies of
+/// a tree is the chain rule summed over the paths of the DAG. Cost model: graph.hpp.
 
 #include <array>
 #include <cstddef>
