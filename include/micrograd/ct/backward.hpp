@@ -94,7 +94,7 @@ constexpr Values<E> adjoints(const E& e, const Values<E>& values, const At& at,
   constexpr std::size_t size = G::size;
   Values<E> adj{};
   adj[size - 1] = seed;
-  const auto v = [&](auto k) -> double {
+  const auto v = [&](auto k) MICROGRAD_CT_INLINE_LAMBDA -> double {
     using T = typename G::template node_type<decltype(k)::value>;
     if constexpr (is_variable<T>::value) {
       return at[T::slot];
@@ -102,7 +102,7 @@ constexpr Values<E> adjoints(const E& e, const Values<E>& values, const At& at,
       return values[k];
     }
   };
-  const auto step = [&](auto r) {
+  const auto step = [&](auto r) MICROGRAD_CT_INLINE_LAMBDA {
     constexpr std::size_t K = size - 1 - decltype(r)::value;
     using T = typename G::template node_type<K>;
     constexpr edge e0 = reverse_plan<E, AllNodes>::edges[K][0];
@@ -158,7 +158,7 @@ template <class E, std::size_t N, class At, class Grad>
 constexpr void write_gradient(const E& e, const Values<E>& values, const At& at, double seed,
                               Grad& grad) noexcept {
   const Values<E> adj = adjoints<false>(e, values, at, seed);
-  const auto write = [&](auto i) {
+  const auto write = [&](auto i) MICROGRAD_CT_INLINE_LAMBDA {
     constexpr std::size_t k = slot_node<E, N>[decltype(i)::value];
     if constexpr (k == graph<E>::size) {
       grad[i] = 0.0;

@@ -32,7 +32,7 @@ template <class E, class At>
 constexpr Values<E> forward_values(const E& e, const At& at) noexcept {
   using G = graph<E>;
   Values<E> v{};
-  const auto step = [&](auto k) {
+  const auto step = [&](auto k) MICROGRAD_CT_INLINE_LAMBDA {
     constexpr std::size_t K = decltype(k)::value;
     using T = typename G::template node_type<K>;
     if constexpr (is_variable<T>::value) {

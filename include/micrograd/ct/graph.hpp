@@ -126,11 +126,11 @@ constexpr void for_each_index(F&& f, std::index_sequence<K...>) {
 /// lambda rather than a call of for_each_index: debug information names each function
 /// template instance in full, and the name of a lambda defined in a pass spells out the
 /// expression's type, whose printed form grows with the tree (2^depth under reuse).
-#define MICROGRAD_CT_UNROLL(count, step)                               \
-  [&]<std::size_t... K_>(std::index_sequence<K_...>) {                 \
-    [[maybe_unused]] const int in_order_[] = {                         \
-        0, ((step)(std::integral_constant<std::size_t, K_>{}), 0)...}; \
-  }                                                                    \
+#define MICROGRAD_CT_UNROLL(count, step)                                          \
+  [&]<std::size_t... K_>(std::index_sequence<K_...>) MICROGRAD_CT_INLINE_LAMBDA { \
+    [[maybe_unused]] const int in_order_[] = {                                    \
+        0, ((step)(std::integral_constant<std::size_t, K_>{}), 0)...};            \
+  }                                                                               \
   (std::make_index_sequence<(count)>{})
 
 /// The impure node of rank `Rank` in `e` (whose root has rank impure_count - 1).

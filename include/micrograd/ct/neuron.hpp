@@ -81,11 +81,13 @@ struct Neuron {
     const double dsum = activation_backward(values.back(), out, dy);
     const std::array<double, 2 * N + 1> g =
         detail::gradient<Sum, 2 * N + 1>(Sum{}, values, at, dsum);
-    for (std::size_t i = 0; i < N; ++i) w_grad[i] += g[N + i];
-    b_grad += g[2 * N];
-    std::array<double, N> dx;
-    for (std::size_t i = 0; i < N; ++i) dx[i] = g[i];
-    return dx;
+    return [&]<std::size_t... i>(std::index_sequence<i...>) MICROGRAD_CT_INLINE_LAMBDA {
+      // unrolled (a braced list, not a fold expression: clang limits folds to 256 operands)
+      [[maybe_unused]] const int in_order[] = {0, ((w_grad[i] += g[N + i]), 0)...};
+      b_grad += g[2 * N];
+      return std::array<double, N>{g[i]...};
+    }
+    (std::make_index_sequence<N>{});
   }
 
   /// backward after a forward pass of `x`.

@@ -9,12 +9,11 @@
 #include <type_traits>
 #include <utility>
 
-/// Forces inlining of the networks' per-neuron steps, so that the whole training step becomes
-/// one function the optimiser sees through (dead tape entries and copies then disappear).
-/// MICROGRAD_CT_INLINE_LAMBDA goes after a lambda's parameter list: left to its heuristics, g++
-/// -O2 keeps a neuron's unrolled lambdas out of line in a large translation unit, and a call per
-/// neuron costs a training step 10%. (Forcing the passes' own per-node steps inline as well
-/// made a 16-input MLP take a minute to compile: they are left to the optimiser.)
+/// Forces inlining of the networks' per-neuron steps and of the passes' per-node steps, so that
+/// a whole training step becomes one function the optimiser sees through (dead entries and
+/// copies then disappear). MICROGRAD_CT_INLINE_LAMBDA goes after a lambda's parameter list: left
+/// to its heuristics, g++ -O2 keeps the unrolled lambdas out of line in a large translation unit
+/// (MoonsStep: 1.9x the time with them out of line). Cost: docs/compile-time-engine.md.
 ///
 /// MICROGRAD_CT_FLATTEN marks the entry points (eval, value_and_grad, forward, backward): every
 /// call inside them, the unrolled passes' per-node steps included, is inlined into them, so each
