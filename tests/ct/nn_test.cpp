@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <micrograd/ct.hpp>
 #include <micrograd/init.hpp>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace {
@@ -176,3 +178,23 @@ TEST(CtNn, TrainStepAcceptsVectorsAndSeveralOutputs) {
 }
 
 }  // namespace
+
+// Issue 17 item 5: fewer (or more) targets than samples is an error naming both sizes, and the
+// model is left as it was (before the fix a shorter ys was read past its end).
+TEST(CtNnSizes, TrainStepRejectsMismatchedSizes) {
+  ct::MLP<3, 4, 4, 1> net(42);
+  const auto before = net.parameters();
+  const std::vector<std::array<double, 3>> xs{{2, 3, -1}, {3, -1, 0.5}, {0.5, 1, 1}, {1, 1, -1}};
+  for (const std::vector<double>& ys :
+       {std::vector<double>{1, -1}, std::vector<double>{1, -1, -1, 1, 1}}) {
+    try {
+      net.train_step(xs, ys, 0.05);
+      ADD_FAILURE() << "no exception for " << ys.size() << " targets";
+    } catch (const std::invalid_argument& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("4 samples"), std::string::npos) << what;
+      EXPECT_NE(what.find(std::to_string(ys.size()) + " targets"), std::string::npos) << what;
+    }
+  }
+  EXPECT_EQ(net.parameters(), before);
+}

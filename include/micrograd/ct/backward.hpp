@@ -10,15 +10,11 @@
 /// adjoint is zero-initialised at run time (`0.0 + g` would not fold away: -0.0). The adjoint of
 /// `var<I>` ends in `grad[I]`.
 ///
-/// Sharing. Expressions hold their children by value, so `auto n = x * w; n * n + exp(n)` holds
-/// three copies of `n`. A subtree without run-time constants is identified by its type alone: the
-/// three copies are one node, computed once, whose adjoint is the sum over its three uses; the
-/// cost is compile time only (a lookup in the node list per child, quadratic in the number of
-/// distinct nodes). A subtree holding a constant (`x * 2.0`, `pow(x, 1.5)`) is identified by type
-/// and position, because another subtree of the same type may hold another number: each copy is
-/// its own node, computed once per copy (the optimiser usually merges the copies, which read the
-/// same numbers), and the gradient is still exact, because the chain rule summed over the copies of
-/// a tree is the chain rule summed over the paths of the DAG.
+/// Sharing. A pure subtree (no run-time number) is one node whatever the number of places it
+/// is used at (`auto n = x * w; n * n + exp(n)` has one `n`, whose adjoint sums its three uses);
+/// it is stored nowhere, its type is its value. A subtree holding a run-time number (`x * 2.0`)
+/// is a node per place; the gradient is still exact, as the chain rule summed over the copies of
+/// a tree is the chain rule summed over the paths of the DAG. Cost model: graph.hpp.
 
 #include "micrograd/detail/config.hpp"
 
@@ -35,16 +31,18 @@ namespace micrograd::ct {
 
 namespace detail {
 
-/// Which child of which node receives an adjoint, and whether it is that child's first one.
+/// An edge of the reverse pass: the node index of a child, whether an adjoint flows along it,
+/// and whether it is the first to reach that child in reverse topological order.
+struct edge {
+  std::size_t child = 0;
+  bool active = false;
+  bool first = false;
+};
+
+/// The edges of every node (two per node; unused ones inactive).
 template <class E, bool AllNodes>
 struct reverse_plan {
   using G = graph<E>;
-
-  struct edge {
-    std::size_t child = 0;
-    bool active = false;  // an adjoint flows along this edge
-    bool first = false;   // the first to reach the child in reverse topological order
-  };
 
   template <std::size_t K, std::size_t J>
   static constexpr edge make_edge() {
@@ -85,48 +83,50 @@ constexpr void deposit(double& adjoint, double contribution) noexcept {
   }
 }
 
-/// Node `K` hands its adjoint to its children: the chain rule, one op.
-template <bool AllNodes, class E, std::size_t K, std::size_t M, class At>
-constexpr void propagate(const E& e, const std::array<double, M>& values, const At& at,
-                         std::array<double, M>& adj) noexcept {
-  using G = graph<E>;
-  using T = typename G::template node_type<K>;
-  constexpr auto& edges = reverse_plan<E, AllNodes>::edges[K];
-  const auto v = [&](auto k) { return value_of<E, decltype(k)::value>(values, at); };
-  constexpr std::integral_constant<std::size_t, K> self{};
-  if constexpr (arity<T> == 1) {
-    if constexpr (edges[0].active) {
-      constexpr std::integral_constant<std::size_t, edges[0].child> c{};
-      // d out / d child = op'(child), times the adjoint of out
-      if constexpr (std::is_empty_v<op_t<T>>) {
-        deposit<edges[0].first>(adj[c], op_t<T>{}.backward(v(c), v(self), adj[K]));
-      } else {
-        deposit<edges[0].first>(adj[c],
-                                G::template object<K>(e).op.backward(v(c), v(self), adj[K]));
-      }
-    }
-  } else if constexpr (arity<T> == 2) {
-    constexpr std::integral_constant<std::size_t, edges[0].child> l{};
-    constexpr std::integral_constant<std::size_t, edges[1].child> r{};
-    if constexpr (edges[0].active) {
-      deposit<edges[0].first>(adj[l], op_t<T>::backward_lhs(v(l), v(r), v(self), adj[K]));
-    }
-    if constexpr (edges[1].active) {
-      deposit<edges[1].first>(adj[r], op_t<T>::backward_rhs(v(l), v(r), v(self), adj[K]));
-    }
-  }
-}
-
 /// The adjoint of every node (of every node reading a slot unless `AllNodes`; the others stay
-/// 0), given the forward values `v`, the input slots `at` and the root's adjoint `seed`.
+/// 0), given the forward values `values`, the input slots `at` and the root's adjoint `seed`.
+/// Node K hands its adjoint to its children: the chain rule, one op per node. An input slot's
+/// value is read from `at` again rather than from the forward values, so that, as in code
+/// written by hand, the inputs need not be kept in registers (or spilled) across calls such as
+/// tanh between the two passes.
 template <bool AllNodes, class E, class At>
-constexpr Values<E> adjoints(const E& e, const Values<E>& v, const At& at, double seed) noexcept {
-  constexpr std::size_t size = graph<E>::size;
+constexpr Values<E> adjoints(const E& e, const Values<E>& values, const At& at,
+                             double seed) noexcept {
+  using G = graph<E>;
+  constexpr std::size_t size = G::size;
   Values<E> adj{};
   adj[size - 1] = seed;
-  for_each_index(
-      [&](auto r) { propagate<AllNodes, E, size - 1 - decltype(r)::value>(e, v, at, adj); },
-      std::make_index_sequence<size>{});
+  const auto v = [&](auto k) MICROGRAD_CT_INLINE_LAMBDA -> double {
+    using T = typename G::template node_type<decltype(k)::value>;
+    if constexpr (is_variable<T>::value) {
+      return at[T::slot];
+    } else {
+      return values[k];
+    }
+  };
+  const auto step = [&](auto r) MICROGRAD_CT_INLINE_LAMBDA {
+    constexpr std::size_t K = size - 1 - decltype(r)::value;
+    using T = typename G::template node_type<K>;
+    constexpr edge e0 = reverse_plan<E, AllNodes>::edges[K][0];
+    constexpr edge e1 = reverse_plan<E, AllNodes>::edges[K][1];
+    constexpr std::integral_constant<std::size_t, K> self{};
+    constexpr std::integral_constant<std::size_t, e0.child> c0{};
+    constexpr std::integral_constant<std::size_t, e1.child> c1{};
+    if constexpr (arity<T> == 1 && e0.active) {
+      // d out / d child = op'(child), times the adjoint of out
+      deposit<e0.first>(adj[c0], G::template object<K>(e).op.backward(v(c0), v(self), adj[K]));
+    } else if constexpr (arity<T> == 2) {
+      if constexpr (e0.active) {
+        deposit<e0.first>(adj[c0],
+                          G::template object<K>(e).op.backward_lhs(v(c0), v(c1), v(self), adj[K]));
+      }
+      if constexpr (e1.active) {
+        deposit<e1.first>(adj[c1],
+                          G::template object<K>(e).op.backward_rhs(v(c0), v(c1), v(self), adj[K]));
+      }
+    }
+  };
+  MICROGRAD_CT_UNROLL(size, step);
   return adj;
 }
 
@@ -160,16 +160,15 @@ template <class E, std::size_t N, class At, class Grad>
 constexpr void write_gradient(const E& e, const Values<E>& values, const At& at, double seed,
                               Grad& grad) noexcept {
   const Values<E> adj = adjoints<false>(e, values, at, seed);
-  for_each_index(
-      [&](auto i) {
-        constexpr std::size_t k = slot_node<E, N>[decltype(i)::value];
-        if constexpr (k == graph<E>::size) {
-          grad[i] = 0.0;
-        } else {
-          grad[i] = adj[k];
-        }
-      },
-      std::make_index_sequence<N>{});
+  const auto write = [&](auto i) MICROGRAD_CT_INLINE_LAMBDA {
+    constexpr std::size_t k = slot_node<E, N>[decltype(i)::value];
+    if constexpr (k == graph<E>::size) {
+      grad[i] = 0.0;
+    } else {
+      grad[i] = adj[k];
+    }
+  };
+  MICROGRAD_CT_UNROLL(N, write);
 }
 
 /// ct::backward without the check of the array's size.
@@ -190,8 +189,9 @@ MICROGRAD_CT_FLATTEN constexpr std::array<double, N> backward(const E& e,
                                                               const std::array<double, N>& at,
                                                               const Values<E>& values,
                                                               double seed = 1.0) noexcept {
-  static_assert(N >= detail::required_size<E>,
-                "ct::backward: std::array too small: the expression uses slot I, needs N >= I+1");
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::backward: std::array too small: the expression reads slot I and needs N >= I "
+                "+ 1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   return detail::gradient<E, N>(e, values, at, seed);
 }
 

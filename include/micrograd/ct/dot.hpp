@@ -29,10 +29,10 @@ void dot_node(std::ostringstream& out, const E& e, const V& values, const V& gra
   using G = graph<E>;
   using T = typename G::template node_type<K>;
   std::string label;
-  if constexpr (std::is_same_v<T, constant>) {
-    label = micrograd::detail::shortest_number(G::template object<K>(e).value);
-  } else if constexpr (arity<T> == 0) {
+  if constexpr (is_variable<T>::value) {
     label = "x" + std::to_string(T::slot);
+  } else if constexpr (arity<T> == 0) {
+    label = micrograd::detail::shortest_number(G::template object<K>(e).value);
   }
   // the record and the numbers are formatted as the dynamic engine's (detail/format.hpp)
   out << "  node" << K
@@ -65,8 +65,9 @@ void dot_node(std::ostringstream& out, const E& e, const V& values, const V& gra
 template <expression E, std::size_t N>
 std::string to_dot(const E& e, const std::array<double, N>& at) {
   using G = detail::graph<E>;
-  static_assert(N >= detail::required_size<E>,
-                "ct::to_dot: std::array too small: the expression uses slot I, needs N >= I+1");
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::to_dot: std::array too small: the expression reads slot I and needs N >= I + "
+                "1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   const Values<E> values = detail::forward_values(e, at);
   const Values<E> grads = detail::adjoints<true>(e, values, at, 1.0);
   std::ostringstream out;

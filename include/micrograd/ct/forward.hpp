@@ -26,67 +26,30 @@ using Values = std::array<double, node_count<E>>;
 
 namespace detail {
 
-/// The value of node `K` of `E` given the values of the nodes before it.
-template <class E, std::size_t K, class At, std::size_t M>
-constexpr double node_value(const E& e, const At& at, const std::array<double, M>& v) noexcept {
-  using G = graph<E>;
-  using T = typename G::template node_type<K>;
-  if constexpr (arity<T> == 0) {
-    if constexpr (std::is_same_v<T, constant>) {
-      return G::template object<K>(e).value;
-    } else {
-      return at[T::slot];
-    }
-  } else if constexpr (arity<T> == 1) {
-    const double x = v[G::template child_index<K, 0>];
-    if constexpr (std::is_empty_v<op_t<T>>) {
-      return op_t<T>{}.value(x);
-    } else {
-      return G::template object<K>(e).op.value(x);
-    }
-  } else {
-    return op_t<T>::value(v[G::template child_index<K, 0>], v[G::template child_index<K, 1>]);
-  }
-}
-
-}  // namespace detail
-
-namespace detail {
-
 /// ct::forward without the check of the array's size. `at`: a std::array or std::span of the
-/// input slots.
+/// input slots. (The per-node step is a lambda, not a function template of `E`: debug
+/// information names every function template instance in full, and the printed name of an
+/// expression type with reuse grows with its tree, not its graph.)
 template <class E, class At>
 constexpr Values<E> forward_values(const E& e, const At& at) noexcept {
+  using G = graph<E>;
   Values<E> v{};
-  for_each_index([&](auto k) { v[k] = node_value<E, decltype(k)::value>(e, at, v); },
-                 std::make_index_sequence<graph<E>::size>{});
+  const auto step = [&](auto k) MICROGRAD_CT_INLINE_LAMBDA {
+    constexpr std::size_t K = decltype(k)::value;
+    using T = typename G::template node_type<K>;
+    if constexpr (is_variable<T>::value) {
+      v[K] = at[T::slot];
+    } else if constexpr (arity<T> == 0) {
+      v[K] = G::template object<K>(e).value;  // a number, or a compile-time constant
+    } else if constexpr (arity<T> == 1) {
+      v[K] = G::template object<K>(e).op.value(v[G::template child_index<K, 0>]);
+    } else {
+      v[K] = G::template object<K>(e).op.value(v[G::template child_index<K, 0>],
+                                               v[G::template child_index<K, 1>]);
+    }
+  };
+  MICROGRAD_CT_UNROLL(G::size, step);
   return v;
-}
-
-/// The forward values when the root's value is already known (a network keeps only its
-/// neurons' outputs between its forward and reverse passes): every other node is recomputed,
-/// which costs nothing once inlined, as the reverse pass reads only the values it needs (the
-/// leaves and e.g. tanh's output) and the optimiser drops the rest.
-template <class E, class At>
-constexpr Values<E> forward_values_given_root(const E& e, const At& at, double root) noexcept {
-  Values<E> v{};
-  for_each_index([&](auto k) { v[k] = node_value<E, decltype(k)::value>(e, at, v); },
-                 std::make_index_sequence<graph<E>::size - 1>{});
-  v[graph<E>::size - 1] = root;
-  return v;
-}
-
-/// The value of node `K` for the reverse pass: an input slot's is read from `at` again rather
-/// than from the forward values, so that, as in code written by hand, the inputs need not be
-/// kept in registers (or spilled) across calls such as tanh between the two passes.
-template <class E, std::size_t K, std::size_t M, class At>
-constexpr double value_of(const std::array<double, M>& values, const At& at) noexcept {
-  using T = typename graph<E>::template node_type<K>;
-  if constexpr (is_variable<T>::value) {
-    return at[T::slot];
-  } else {
-    return values[K];
-  }
 }
 
 }  // namespace detail
@@ -96,16 +59,18 @@ constexpr double value_of(const std::array<double, M>& values, const At& at) noe
 template <expression E, std::size_t N>
 MICROGRAD_CT_FLATTEN constexpr Values<E> forward(const E& e,
                                                  const std::array<double, N>& at) noexcept {
-  static_assert(N >= detail::required_size<E>,
-                "ct::forward: std::array too small: the expression uses slot I, needs N >= I+1");
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::forward: std::array too small: the expression reads slot I and needs N >= I + "
+                "1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   return detail::forward_values(e, at);
 }
 
 /// The value of `e` at `at` (slot I of `at` is `var<I>`).
 template <expression E, std::size_t N>
 MICROGRAD_CT_FLATTEN constexpr double eval(const E& e, const std::array<double, N>& at) noexcept {
-  static_assert(N >= detail::required_size<E>,
-                "ct::eval: std::array too small: the expression uses slot I, needs N >= I+1");
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::eval: std::array too small: the expression reads slot I and needs N >= I + 1 "
+                "(array_size_check<N, I + 1> in this diagnostic has the numbers)");
   return detail::forward_values(e, at).back();
 }
 

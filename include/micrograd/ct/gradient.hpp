@@ -50,9 +50,9 @@ template <expression E, std::size_t N>
 MICROGRAD_CT_FLATTEN constexpr Gradient<N> value_and_grad(const E& e,
                                                           const std::array<double, N>& at,
                                                           double seed = 1.0) noexcept {
-  static_assert(N >= detail::required_size<E>,
-                "ct::value_and_grad: std::array too small: the expression uses slot I, needs N >= "
-                "I+1");
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::value_and_grad: std::array too small: the expression reads slot I and needs N "
+                ">= I + 1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   const Values<E> values = detail::forward_values(e, at);
   return {values.back(),
           detail::gradient<E, N>(e, values, detail::reread(std::span<const double, N>(at)), seed)};
@@ -63,14 +63,27 @@ MICROGRAD_CT_FLATTEN constexpr Gradient<N> value_and_grad(const E& e,
 /// lives in a buffer of the caller's (`std::span<const double, N>(p, N)`), with nothing copied
 /// in or out: this is the form whose cost matches derivative code written by hand.
 template <expression E, std::size_t N>
-MICROGRAD_CT_FLATTEN constexpr double value_and_grad(const E& e, std::span<const double, N> at,
-                                                     std::span<double, N> grad,
-                                                     double seed = 1.0) noexcept {
-  static_assert(N >= detail::required_size<E>,
-                "ct::value_and_grad: span too small: the expression uses slot I, needs N >= I+1");
+requires(N != std::dynamic_extent) MICROGRAD_CT_FLATTEN
+    constexpr double value_and_grad(const E& e, std::span<const double, N> at,
+                                    std::span<double, N> grad, double seed = 1.0) noexcept {
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::value_and_grad: std::span too small: the expression reads slot I and needs N "
+                ">= I + 1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   const Values<E> values = detail::forward_values(e, at);
   detail::write_gradient<E, N>(e, values, detail::reread(at), seed, grad);
   return values.back();
+}
+
+/// A std::span of dynamic extent is refused with one readable message: the passes are unrolled
+/// over the slots, so their number must be known at compile time.
+template <expression E>
+constexpr double value_and_grad(const E&, std::span<const double>, std::span<double>,
+                                double = 1.0) noexcept {
+  static_assert(sizeof(E) == 0,
+                "ct::value_and_grad: a std::span of dynamic extent; the number of slots must be "
+                "known at compile time: pass std::span<const double, N>(p, N) and "
+                "std::span<double, N>(g, N)");
+  return 0.0;
 }
 
 /// The same with std::arrays: `double v = ct::value_and_grad(e, at, grad);`.

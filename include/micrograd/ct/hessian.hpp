@@ -43,10 +43,10 @@ constexpr S dual_node_value(const E& e, const Leaf& leaf, const std::array<S, M>
   using G = graph<E>;
   using T = typename G::template node_type<K>;
   if constexpr (arity<T> == 0) {
-    if constexpr (std::is_same_v<T, constant>) {
-      return S(G::template object<K>(e).value);
-    } else {
+    if constexpr (is_variable<T>::value) {
       return leaf(T::slot);
+    } else {
+      return S(G::template object<K>(e).value);
     }
   } else if constexpr (arity<T> == 1) {
     const S& x = v[G::template child_index<K, 0>];
@@ -109,8 +109,9 @@ constexpr void dual_propagate(const E& e, const std::array<S, M>& v, std::array<
 /// slots `e` does not read are 0. Usable in a constant expression wherever value_and_grad is.
 template <expression E, std::size_t N>
 MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<double, N>& at) {
-  static_assert(N >= detail::required_size<E>,
-                "ct::hessian: std::array too small: the expression uses slot I, needs N >= I+1");
+  static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
+                "ct::hessian: std::array too small: the expression reads slot I and needs N >= I + "
+                "1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   using S = micrograd::detail::Dual<1>;
   using G = detail::graph<E>;
   constexpr std::size_t size = G::size;

@@ -13,6 +13,8 @@
 #include <iterator>
 #include <ranges>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -84,19 +86,25 @@ class MLP {
   /// The seed's training step: loss = sum over samples and outputs of (y - target)^2, summed
   /// from 0 in sample order; then zero_grad, backward, `p += -lr * grad`. Returns the loss before
   /// the update. `xs`: a contiguous range of `Input`; `ys`: a range of `double` (NOUT == 1) or
-  /// `Output`, as long as `xs`.
+  /// `Output`, as long as `xs` (else std::invalid_argument naming both sizes).
   ///
   /// The samples are visited last to first, so that each gradient sums the samples' terms in the
   /// order the dynamic engine's reverse pass does (the last sample's first): the two engines then
   /// agree bit for bit. The loss terms wait in a buffer on the stack to be summed first to last;
   /// batches larger than `max_ordered_batch` are visited first to last (same numbers to rounding).
   template <std::ranges::contiguous_range Xs, std::ranges::random_access_range Ys>
-  requires std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<Xs>>, Input> &&
+  requires std::ranges::sized_range<Xs> && std::ranges::sized_range<Ys> &&
+      std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<Xs>>, Input> &&
       (std::convertible_to<std::ranges::range_reference_t<Ys>, double> ||
        std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<Ys>>,
                     Output>)double train_step(const Xs& xs, const Ys& ys, double lr) {
-    zero_grad();
     const std::size_t count = std::ranges::size(xs);
+    if (std::ranges::size(ys) != count) {
+      throw std::invalid_argument("ct::MLP::train_step: " + std::to_string(count) +
+                                  " samples (xs) but " + std::to_string(std::ranges::size(ys)) +
+                                  " targets (ys)");
+    }
+    zero_grad();
     const Input* const x = std::ranges::data(xs);
     const auto y = std::ranges::begin(ys);
     double loss = 0.0;

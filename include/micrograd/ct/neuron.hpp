@@ -11,6 +11,9 @@
 #include "micrograd/detail/config.hpp"
 
 #include <array>
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/list.hpp>
+#include <boost/mp11/utility.hpp>
 #include <cstddef>
 #include <string_view>
 #include <utility>
@@ -26,19 +29,27 @@ namespace micrograd::ct {
 
 namespace detail {
 
-/// `b + w_0*x_0 + ... + w_{N-1}*x_{N-1}` over slots x: 0..N-1, w: N..2N-1, b: 2N; a left fold,
-/// so the type is N levels deep but is built without recursion.
+/// `b + w_0*x_0 + ... + w_{N-1}*x_{N-1}` over slots x: 0..N-1, w: N..2N-1, b: 2N, summed left
+/// to right. Built as a type by Mp11's mp_fold (no fold expression: clang refuses one over more
+/// than 256 operands); the expression is pure, so its object is empty.
 template <std::size_t N>
-constexpr auto weighted_sum() noexcept {
-  return []<std::size_t... I>(std::index_sequence<I...>) {
-    return (var<2 * N> + ... + (var<N + I> * var<I>));
-  }
-  (std::make_index_sequence<N>{});
-}
+struct weighted_sum_builder {
+  template <class Sum, class I>
+  using step =
+      binary<ops::add_op, Sum, binary<ops::mul_op, variable<N + I::value>, variable<I::value>>>;
+  using type = boost::mp11::mp_fold_q<boost::mp11::mp_iota_c<N>, variable<2 * N>,
+                                      boost::mp11::mp_quote<step>>;
+};
 
-/// The type of weighted_sum<N>().
+/// The type of the weighted sum of N inputs.
 template <std::size_t N>
-using weighted_sum_expression = decltype(weighted_sum<N>());
+using weighted_sum_expression = typename weighted_sum_builder<N>::type;
+
+/// The weighted sum of N inputs.
+template <std::size_t N>
+constexpr weighted_sum_expression<N> weighted_sum() noexcept {
+  return {};
+}
 
 }  // namespace detail
 
@@ -73,7 +84,8 @@ struct Neuron {
     const std::array<double, 2 * N + 1> g =
         detail::gradient<Sum, 2 * N + 1>(Sum{}, values, at, dsum);
     return [&]<std::size_t... i>(std::index_sequence<i...>) MICROGRAD_CT_INLINE_LAMBDA {
-      ((w_grad[i] += g[N + i]), ...);
+      // unrolled (a braced list, not a fold expression: clang limits folds to 256 operands)
+      [[maybe_unused]] const int in_order[] = {0, ((w_grad[i] += g[N + i]), 0)...};
       b_grad += g[2 * N];
       return std::array<double, N>{g[i]...};
     }

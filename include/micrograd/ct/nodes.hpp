@@ -1,9 +1,9 @@
 #pragma once
 /// \file
 /// The node types of the compile-time engine. An expression's type IS its graph: a node holds
-/// only its children (by value) and its constants; the maths of each op lives in the functors of
-/// <micrograd/ops.hpp>, shared with the dynamic engine; the passes live in forward.hpp and
-/// backward.hpp.
+/// only the children that carry run-time numbers (by value) and its op; the maths of each op lives
+/// in the functors of <micrograd/ops.hpp>, shared with the dynamic engine; the passes live in
+/// forward.hpp and backward.hpp.
 
 #include "micrograd/detail/config.hpp"
 
@@ -11,12 +11,11 @@
 #include <type_traits>
 #include <utility>
 
-/// Forces inlining of the networks' per-neuron steps, so that the whole training step becomes
-/// one function the optimiser sees through (dead tape entries and copies then disappear).
-/// MICROGRAD_CT_INLINE_LAMBDA goes after a lambda's parameter list: left to its heuristics, g++
-/// -O2 keeps a neuron's unrolled lambdas out of line in a large translation unit, and a call per
-/// neuron costs a training step 10%. (Forcing the passes' own per-node steps inline as well
-/// made a 16-input MLP take a minute to compile: they are left to the optimiser.)
+/// Forces inlining of the networks' per-neuron steps and of the passes' per-node steps, so that
+/// a whole training step becomes one function the optimiser sees through (dead entries and
+/// copies then disappear). MICROGRAD_CT_INLINE_LAMBDA goes after a lambda's parameter list: left
+/// to its heuristics, g++ -O2 keeps the unrolled lambdas out of line in a large translation unit
+/// (MoonsStep: 1.9x the time with them out of line). Cost: docs/compile-time-engine.md.
 ///
 /// MICROGRAD_CT_FLATTEN marks the entry points (eval, value_and_grad, forward, backward): every
 /// call inside them, the unrolled passes' per-node steps included, is inlined into them, so each
@@ -35,6 +34,30 @@
 
 namespace micrograd::ct {
 
+namespace detail {
+/// True when a subtree holds no run-time number, so that its type alone determines its value:
+/// two such subtrees of the same type are the same node of the graph (graph.hpp). Defined for
+/// each node type below.
+template <class T>
+inline constexpr bool is_pure = false;
+
+/// How a node holds its child number `J` of type `T`: by value if `T` holds run-time numbers,
+/// else not at all (the type is the value), so that a pure expression object is empty whatever
+/// its size. `get()` gives the child either way.
+template <class T, std::size_t J, bool Stored = !is_pure<T>>
+struct held {
+  T node;
+  constexpr held(const T& n) noexcept : node(n) {}  // NOLINT: implicit, for `{op, child}`
+  constexpr const T& get() const noexcept { return node; }
+};
+template <class T, std::size_t J>
+struct held<T, J, false> {
+  constexpr held() noexcept = default;
+  constexpr held(const T&) noexcept {}  // NOLINT: implicit, for `{op, child}`
+  constexpr T get() const noexcept { return T{}; }
+};
+}  // namespace detail
+
 /// A leaf: input slot `I` of the `std::array` given to eval / value_and_grad.
 template <std::size_t I>
 struct variable {
@@ -45,24 +68,50 @@ struct variable {
 template <std::size_t I>
 inline constexpr variable<I> var{};
 
+/// A leaf holding a number known at compile time: pure, so shared like any other pure node.
+template <double V>
+struct fixed {
+  static constexpr double value = V;
+};
+
+/// The constant `V` as an expression: `x * ct::constant<2.0>`.
+template <double V>
+inline constexpr fixed<V> constant{};
+
 /// A leaf holding a number known at run time (`2.0` in `2.0 * x`); no gradient flows into it.
-struct constant {
+/// It makes every subtree above it impure: a node of its own at each position.
+struct number {
   double value;
 };
 
 /// `Op(child)`. `Op` is an op functor of <micrograd/ops.hpp>; it is stored because some ops carry
-/// a constant (`pow_op{exponent}`), the others are empty.
+/// a number (`scalar_pow_op{exponent}`); an empty one takes no space.
 template <class Op, class E>
 struct unary {
-  Op op;
-  E child;
+  [[no_unique_address]] Op op;
+  [[no_unique_address]] detail::held<E, 0> child_;
+};
+/// A pure `Op(child)` holds nothing: its type is its value (see detail::is_pure).
+template <class Op, class E>
+requires(std::is_empty_v<Op>&& detail::is_pure<E>) struct unary<Op, E> {
+  static constexpr Op op{};
+  constexpr unary() noexcept = default;
+  constexpr unary(Op, const E&) noexcept {}
 };
 
 /// `Op(lhs, rhs)` for an op functor `Op` of <micrograd/ops.hpp>.
 template <class Op, class L, class R>
 struct binary {
-  L lhs;
-  R rhs;
+  [[no_unique_address]] Op op;
+  [[no_unique_address]] detail::held<L, 0> lhs_;
+  [[no_unique_address]] detail::held<R, 1> rhs_;
+};
+/// A pure `Op(lhs, rhs)` holds nothing.
+template <class Op, class L, class R>
+requires(std::is_empty_v<Op>&& detail::is_pure<L>&& detail::is_pure<R>) struct binary<Op, L, R> {
+  static constexpr Op op{};
+  constexpr binary() noexcept = default;
+  constexpr binary(Op, const L&, const R&) noexcept {}
 };
 
 namespace detail {
@@ -71,8 +120,10 @@ template <class T>
 struct is_node : std::false_type {};
 template <std::size_t I>
 struct is_node<variable<I>> : std::true_type {};
+template <double V>
+struct is_node<fixed<V>> : std::true_type {};
 template <>
-struct is_node<constant> : std::true_type {};
+struct is_node<number> : std::true_type {};
 template <class Op, class E>
 struct is_node<unary<Op, E>> : std::true_type {};
 template <class Op, class L, class R>
@@ -88,16 +139,14 @@ inline constexpr bool has_variable<unary<Op, E>> = has_variable<E>;
 template <class Op, class L, class R>
 inline constexpr bool has_variable<binary<Op, L, R>> = has_variable<L> || has_variable<R>;
 
-/// True when a subtree holds no run-time constant, so that its type alone determines its value:
-/// two such subtrees of the same type are the same node (see backward.hpp, "Sharing").
-template <class T>
-inline constexpr bool is_pure = false;
 template <std::size_t I>
 inline constexpr bool is_pure<variable<I>> = true;
+template <double V>
+inline constexpr bool is_pure<fixed<V>> = true;
 template <class Op, class E>
 inline constexpr bool is_pure<unary<Op, E>> = std::is_empty_v<Op>&& is_pure<E>;
 template <class Op, class L, class R>
-inline constexpr bool is_pure<binary<Op, L, R>> = is_pure<L>&& is_pure<R>;
+inline constexpr bool is_pure<binary<Op, L, R>> = std::is_empty_v<Op>&& is_pure<L>&& is_pure<R>;
 
 /// Number of children of a node type.
 template <class T>
@@ -106,6 +155,11 @@ template <class Op, class E>
 inline constexpr std::size_t arity<unary<Op, E>> = 1;
 template <class Op, class L, class R>
 inline constexpr std::size_t arity<binary<Op, L, R>> = 2;
+
+template <class T>
+struct is_variable : std::false_type {};
+template <std::size_t I>
+struct is_variable<variable<I>> : std::true_type {};
 
 /// The op functor of an interior node type.
 template <class T>
@@ -121,19 +175,31 @@ struct op_of<binary<Op, L, R>> {
 template <class T>
 using op_t = typename op_of<T>::type;
 
-/// Child `J` of a node.
+/// Child `J` of a node: a reference to the stored child, or a fresh (empty) pure child.
 template <std::size_t J, class Op, class E>
-constexpr const E& child(const unary<Op, E>& node) noexcept {
+constexpr decltype(auto) child(const unary<Op, E>& node) noexcept {
   static_assert(J == 0);
-  return node.child;
+  if constexpr (is_pure<E>) {
+    return E{};
+  } else {
+    return node.child_.get();
+  }
 }
 template <std::size_t J, class Op, class L, class R>
-constexpr const auto& child(const binary<Op, L, R>& node) noexcept {
+constexpr decltype(auto) child(const binary<Op, L, R>& node) noexcept {
   static_assert(J < 2);
   if constexpr (J == 0) {
-    return node.lhs;
+    if constexpr (is_pure<L>) {
+      return L{};
+    } else {
+      return node.lhs_.get();
+    }
   } else {
-    return node.rhs;
+    if constexpr (is_pure<R>) {
+      return R{};
+    } else {
+      return node.rhs_.get();
+    }
   }
 }
 
@@ -161,7 +227,7 @@ using child_t = typename child_type<T, J>::type;
 template <class T>
 concept expression = detail::is_node<std::remove_cvref_t<T>>::value;
 
-/// A plain number that mixes into expressions as a `constant` (`2.0 * x`, `x + 1`).
+/// A plain number that mixes into expressions as a `number` leaf (`2.0 * x`, `x + 1`).
 template <class T>
 concept scalar =
     std::is_arithmetic_v<std::remove_cvref_t<T>> && !std::is_same_v<std::remove_cvref_t<T>, bool>;

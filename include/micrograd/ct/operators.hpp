@@ -6,7 +6,7 @@
 /// `apply<Op>` for a user's op. Each returns a node whose type records the op (an op functor)
 /// and the operands. They are constrained by `ct::expression`, so they never catch unrelated
 /// types (`using std::sqrt; sqrt(e)` finds ct::sqrt by argument-dependent lookup); a plain number
-/// on either side becomes a `ct::constant`.
+/// on either side becomes a `ct::number` leaf (`ct::constant<V>` is the compile-time form).
 
 #include "micrograd/detail/config.hpp"
 
@@ -21,7 +21,7 @@ namespace detail {
 
 template <class Op, class L, class R>
 constexpr binary<Op, L, R> make_binary(L lhs, R rhs) noexcept {
-  return {lhs, rhs};
+  return {Op{}, lhs, rhs};
 }
 
 /// A plain number as a node.
@@ -30,7 +30,7 @@ constexpr auto as_node(T x) noexcept {
   if constexpr (expression<T>) {
     return x;
   } else {
-    return constant{static_cast<double>(x)};
+    return number{static_cast<double>(x)};
   }
 }
 
