@@ -242,12 +242,10 @@ TEST_F(GradTorch, KinksAsPyTorchDynamicEngine) {
   EXPECT_EQ(w.first.numbers, 4U * 4U);
 }
 
-// The same for ct::hessian. Disabled: its forward pass differentiates the ops' value formulas
-// on dual numbers (relu's `x < 0 ? 0 : x` has slope 1 at 0, max's `a < b ? b : a` slope (1, 0)
-// at a tie), so at these points its Hessian differs from PyTorch's (and is not symmetric at a
-// tie). Run with --gtest_also_run_disabled_tests once ct::hessian takes the tangents from the
-// ops' backward formulas.
-TEST_F(GradTorch, DISABLED_KinksAsPyTorchCtHessian) {
+// The same for ct::hessian: its tangents come from the ops' backward formulas, so relu's and
+// abs's slope at 0 and max's split at a tie are PyTorch's (a value formula's branch would give
+// relu slope 1 at 0 and an unsymmetric Hessian at a tie of max).
+TEST_F(GradTorch, KinksAsPyTorchCtHessian) {
   const CaseWorst w = compare_cases([](const auto& c) { return c.kink; });
   w.ct_first.report("ct::hessian, kinks, first order");
   w.ct_second.report("ct::hessian, kinks, second order");

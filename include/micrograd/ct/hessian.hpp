@@ -37,7 +37,11 @@ struct Hessian {
 namespace detail {
 
 /// Node `K`'s value as a dual number: an input slot is a variable of its own direction, a
-/// constant has no tangent, an op applies its functor to its children's duals.
+/// constant has no tangent; an op's value is its functor's on the children's values, its tangent
+/// the op's own chain rule with the children's tangents as adjoints (backward is linear in its
+/// adjoint), so at a kink (relu or abs at 0, a tie of max/min) the tangent follows PyTorch's
+/// derivative there rather than the branch the value formula takes. A zero tangent stays an
+/// exact 0 (detail/dual.hpp's rule).
 template <class E, std::size_t K, class Leaf, class S, std::size_t M>
 constexpr S dual_node_value(const E& e, const Leaf& leaf, const std::array<S, M>& v) {
   using G = graph<E>;
@@ -50,13 +54,28 @@ constexpr S dual_node_value(const E& e, const Leaf& leaf, const std::array<S, M>
     }
   } else if constexpr (arity<T> == 1) {
     const S& x = v[G::template child_index<K, 0>];
-    if constexpr (std::is_empty_v<op_t<T>>) {
-      return op_t<T>{}.value(x);
-    } else {
-      return G::template object<K>(e).op.value(x);
+    const auto& op = [&]() -> decltype(auto) {
+      if constexpr (std::is_empty_v<op_t<T>>) {
+        return op_t<T>{};
+      } else {
+        return (G::template object<K>(e).op);
+      }
+    }();
+    S r(op.value(x.v));
+    for (std::size_t i = 0; i < r.d.size(); ++i) {
+      r.d[i] = x.d[i] == 0.0 ? 0.0 : op.backward(x.v, r.v, x.d[i]);
     }
+    return r;
   } else {
-    return op_t<T>::value(v[G::template child_index<K, 0>], v[G::template child_index<K, 1>]);
+    using Op = op_t<T>;
+    const S& a = v[G::template child_index<K, 0>];
+    const S& b = v[G::template child_index<K, 1>];
+    S r(Op::value(a.v, b.v));
+    for (std::size_t i = 0; i < r.d.size(); ++i) {
+      r.d[i] = (a.d[i] == 0.0 ? 0.0 : Op::backward_lhs(a.v, b.v, r.v, a.d[i])) +
+               (b.d[i] == 0.0 ? 0.0 : Op::backward_rhs(a.v, b.v, r.v, b.d[i]));
+    }
+    return r;
   }
 }
 
