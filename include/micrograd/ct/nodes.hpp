@@ -74,7 +74,8 @@ struct fixed {
   static constexpr double value = V;
 };
 
-/// The constant `V` as an expression: `x * ct::constant<2.0>`.
+/// The constant `V` as an expression: `x * ct::constant<2.0>`. It needs floating-point template
+/// arguments (C++20; g++ 11 and later, clang 18 and later: clang 14 says "not yet supported").
 template <double V>
 inline constexpr fixed<V> constant{};
 
