@@ -16,6 +16,7 @@
 #include "micrograd/micrograd.hpp"
 #include "micrograd/tape.hpp"
 #include "support/random_program.hpp"
+#include "support/user_ops.hpp"
 
 namespace {
 
@@ -35,27 +36,9 @@ using micrograd::Value;
 
 // ---- user ops (API.md section 5) ---------------------------------------------------------
 
-struct softsign_op {
-  static constexpr std::string_view symbol = "softsign";
-  static double value(double x) { return x / (1.0 + std::abs(x)); }
-  static double backward(double x, double, double g) {
-    const double d = 1.0 + std::abs(x);
-    return g / (d * d);
-  }
-};
-struct hypot_op {
-  static constexpr std::string_view symbol = "hypot";
-  static double value(double a, double b) { return std::hypot(a, b); }
-  static double backward_lhs(double a, double, double out, double g) { return g * a / out; }
-  static double backward_rhs(double, double b, double out, double g) { return g * b / out; }
-};
-/// An op of one input carrying a number (kept in the node's op word).
-struct scale_op {
-  double k = 1.0;
-  static constexpr std::string_view symbol = "scale";
-  [[nodiscard]] double value(double x) const { return x * k; }
-  [[nodiscard]] double backward(double, double, double g) const { return g * k; }
-};
+using micrograd_check::hypot_op;  // support/user_ops.hpp
+using micrograd_check::scale_op;
+using micrograd_check::softsign_op;
 
 // ---- random programs over every registry op (support/random_program.hpp) -------------------
 
