@@ -156,7 +156,7 @@ inline constexpr std::array<std::size_t, N> slot_node = [] {
 /// read), given the forward values; `grad` is a std::array or std::span of N doubles. The
 /// writes go in slot order, so that the compiler sees consecutive stores (and vectorises them
 /// as it does a hand-written loop), whatever the order of the nodes.
-template <class E, std::size_t N, class At, class Grad>
+template <std::size_t N, class E, class At, class Grad>
 constexpr void write_gradient(const E& e, const Values<E>& values, const At& at, double seed,
                               Grad& grad) noexcept {
   const Values<E> adj = adjoints<false>(e, values, at, seed);
@@ -172,11 +172,11 @@ constexpr void write_gradient(const E& e, const Values<E>& values, const At& at,
 }
 
 /// ct::backward without the check of the array's size.
-template <class E, std::size_t N, class At>
+template <std::size_t N, class E, class At>
 constexpr std::array<double, N> gradient(const E& e, const Values<E>& values, const At& at,
                                          double seed) noexcept {
   std::array<double, N> grad;  // every element written by write_gradient
-  write_gradient<E, N>(e, values, at, seed, grad);
+  write_gradient<N>(e, values, at, seed, grad);
   return grad;
 }
 
@@ -192,7 +192,7 @@ MICROGRAD_CT_FLATTEN constexpr std::array<double, N> backward(const E& e,
   static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
                 "ct::backward: std::array too small: the expression reads slot I and needs N >= I "
                 "+ 1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
-  return detail::gradient<E, N>(e, values, at, seed);
+  return detail::gradient<N>(e, values, at, seed);
 }
 
 }  // namespace micrograd::ct

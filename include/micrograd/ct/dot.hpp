@@ -24,7 +24,7 @@ namespace micrograd::ct {
 namespace detail {
 
 /// Appends node `K` of `e`: its record, its op and the edges into it.
-template <class E, std::size_t K, class V>
+template <std::size_t K, class E, class V>
 void dot_node(std::ostringstream& out, const E& e, const V& values, const V& grads) {
   using G = graph<E>;
   using T = typename G::template node_type<K>;
@@ -74,7 +74,7 @@ std::string to_dot(const E& e, const std::array<double, N>& at) {
   out.imbue(std::locale::classic());  // node numbers without a global locale's digit grouping
   out << "digraph G {\n  rankdir=LR;\n";
   detail::for_each_index(
-      [&](auto k) { detail::dot_node<E, decltype(k)::value>(out, e, values, grads); },
+      [&](auto k) { detail::dot_node<decltype(k)::value>(out, e, values, grads); },
       std::make_index_sequence<G::size>{});
   out << "}\n";
   return out.str();

@@ -55,7 +55,7 @@ MICROGRAD_CT_FLATTEN constexpr Gradient<N> value_and_grad(const E& e,
                 ">= I + 1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   const Values<E> values = detail::forward_values(e, at);
   return {values.back(),
-          detail::gradient<E, N>(e, values, detail::reread(std::span<const double, N>(at)), seed)};
+          detail::gradient<N>(e, values, detail::reread(std::span<const double, N>(at)), seed)};
 }
 
 /// The same into the caller's storage: writes the gradient into `grad` (`grad[I]` = seed *
@@ -70,7 +70,7 @@ requires(N != std::dynamic_extent) MICROGRAD_CT_FLATTEN
                 "ct::value_and_grad: std::span too small: the expression reads slot I and needs N "
                 ">= I + 1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
   const Values<E> values = detail::forward_values(e, at);
-  detail::write_gradient<E, N>(e, values, detail::reread(at), seed, grad);
+  detail::write_gradient<N>(e, values, detail::reread(at), seed, grad);
   return values.back();
 }
 

@@ -17,7 +17,11 @@
 /// template instantiations are memoised by the compiler) as the set union of its children's
 /// lists; so compile time and memory grow with the number of distinct nodes (about quadratically:
 /// each union copies a list), not with the number of tree positions, which doubles with each
-/// level of reuse. Impure nodes cost once per place, as their values do.
+/// level of reuse. Impure nodes cost once per place, as their values do. Key -> node index is
+/// mp_find, never a deduction against a given node type: g++ 12 then compares types member by
+/// member, a walk of the tree (exponential under reuse); likewise no expression type is passed
+/// as an explicit template argument of a call that also deduces arguments
+/// (docs/compile-time-engine.md).
 
 #include "micrograd/detail/config.hpp"
 
@@ -27,7 +31,8 @@
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/unpack.hpp>
 #include <boost/mp11/list.hpp>
-#include <boost/mp11/set.hpp>
+#include <boost/mp11/utility.hpp>
+#include <boost/mp11/algorithm.hpp>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
@@ -82,6 +87,23 @@ inline constexpr std::size_t child_rank = [] {
   }
 }();
 
+/// Set union of two lists of distinct keys: `L`, then the keys of `R` not in `L`, in `R`'s
+/// order (mp_set_union's result, whose one-key-at-a-time insertion costs |L| x |R|
+/// instantiations). Membership in `L` is one base-class test against a class deriving from
+/// every key of `L`, built once per `L`.
+template <class L>
+struct key_set;
+template <class... Key>
+struct key_set<mp::mp_list<Key...>> : mp::mp_identity<Key>... {};
+template <class L, class R>
+struct key_union;
+template <class L, class... Key>
+struct key_union<L, mp::mp_list<Key...>> {
+  using type = mp::mp_append<
+      L, std::conditional_t<std::is_base_of_v<mp::mp_identity<Key>, key_set<L>>, mp::mp_list<>,
+                            mp::mp_list<Key>>...>;
+};
+
 /// The keys of the distinct nodes of subtree `T` (impure rank `Rank`) in topological order.
 template <class T, std::size_t Rank>
 struct node_list {
@@ -97,23 +119,10 @@ template <class Op, class L, class R, std::size_t Rank>
 struct node_list<binary<Op, L, R>, Rank> {
   using T = binary<Op, L, R>;
   using type =
-      mp::mp_push_back<mp::mp_set_union<typename node_list<L, child_rank<T, Rank, 0>>::type,
-                                        typename node_list<R, child_rank<T, Rank, 1>>::type>,
+      mp::mp_push_back<typename key_union<typename node_list<L, child_rank<T, Rank, 0>>::type,
+                                          typename node_list<R, child_rank<T, Rank, 1>>::type>::type,
                        node_key<T, Rank>>;
 };
-
-/// Constant-time lookups in a list of keys, both ways (key -> node index, node index -> key):
-/// the matching base class of one class per list, found by deduction in unevaluated calls.
-template <class Key, std::size_t K>
-struct keyed {};
-template <class Indices, class List>
-struct key_index;
-template <std::size_t... K, class... Key>
-struct key_index<std::index_sequence<K...>, mp::mp_list<Key...>> : keyed<Key, K>... {};
-template <class Key, std::size_t K>
-std::integral_constant<std::size_t, K> index_of(const keyed<Key, K>&);
-template <std::size_t K, class Key>
-std::type_identity<Key> key_at(const keyed<Key, K>&);
 
 /// Calls `f(std::integral_constant<std::size_t, K>{})` for each K, in order: the unrolled loops
 /// of the passes. A braced list (evaluated left to right), not a fold expression: clang limits a
@@ -196,16 +205,25 @@ struct slot_list<mp::mp_list<Key...>> {
   }();
 };
 
-/// The keys of the distinct nodes of `E`, in topological order; the lookup class over them; the
-/// key of node `K`. (Not members of graph<E>: debug information describes a class with its
-/// member types, and these lists spell out every node type.)
+/// The keys of the distinct nodes of `E`, in topological order. (Not a member of graph<E>:
+/// debug information describes a class with its member types, and this list spells out every
+/// node type.)
 template <class E>
 using graph_keys = typename node_list<E, is_pure<E> ? 0 : impure_count<E> - 1>::type;
+
+/// Node index -> key: the base `keyed<Key, K>` of one class per graph, found by deducing `Key`
+/// with `K` given (cheaper under -g than mp_at_c, whose instances spell the whole list).
+template <class Key, std::size_t K>
+struct keyed {};
+template <class Indices, class List>
+struct key_index;
+template <std::size_t... K, class... Key>
+struct key_index<std::index_sequence<K...>, mp::mp_list<Key...>> : keyed<Key, K>... {};
+template <std::size_t K, class Key>
+std::type_identity<Key> key_at(const keyed<Key, K>&);
 template <class E>
 using graph_lookup =
     key_index<std::make_index_sequence<mp::mp_size<graph_keys<E>>::value>, graph_keys<E>>;
-template <class E, std::size_t K>
-using graph_key = typename decltype(key_at<K>(std::declval<const graph_lookup<E>&>()))::type;
 
 /// The compile-time facts about expression type `E` that the passes use.
 template <class E>
@@ -214,7 +232,7 @@ struct graph {
   static constexpr std::size_t size = mp::mp_size<graph_keys<E>>::value;
 
   template <std::size_t K>
-  using key = graph_key<E, K>;
+  using key = typename decltype(key_at<K>(std::declval<const graph_lookup<E>&>()))::type;
   /// The type of node `K`, and its object in `e` (a reference, or a fresh empty pure node).
   template <std::size_t K>
   using node_type = typename key_type<key<K>>::type;
@@ -229,8 +247,8 @@ struct graph {
 
   /// Node index of child `J` of node `K`.
   template <std::size_t K, std::size_t J>
-  static constexpr std::size_t child_index = decltype(index_of<typename child_key<key<K>, J>::type>(
-      std::declval<const graph_lookup<E>&>()))::value;
+  static constexpr std::size_t child_index =
+      mp::mp_find<graph_keys<E>, typename child_key<key<K>, J>::type>::value;
 };
 
 /// The input slots expression `E` reads, in topological order: a hana::tuple of distinct
