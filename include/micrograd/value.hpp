@@ -331,30 +331,25 @@ template <Sweep S>
 /// functor. The dispatch over the registry's ops is a switch generated from its lists.
 template <Sweep S>
 [[gnu::always_inline]] inline void backward_step(Node* n, Node*& ready, Node* root) noexcept {
-  const OpCode code = n->op;
-  if (code == OpCode::leaf) return;
   const double g = n->grad;
   const double out = n->data;
   Node* const l = n->lhs;
-  if (code < OpCode::first_user_unary) {
-    boost::mp11::mp_with_index<builtin_unary_count>(
-        static_cast<std::size_t>(code) - 1, [&](auto i) {
-          using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
-          // d out/d x = op'(x), times the adjoint of out
-          propagate<S>(l, load_op<Op>(n).backward(l->data, out, g), ready, root);
-        });
-  } else if (code >= OpCode::first_binary && code < OpCode::first_user_binary) {
-    boost::mp11::mp_with_index<builtin_binary_count>(
-        static_cast<std::size_t>(code) - static_cast<std::size_t>(OpCode::first_binary),
-        [&](auto i) {
-          using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
-          Node* const r = n->rhs;
-          propagate<S>(l, Op::backward_lhs(l->data, r->data, out, g), ready, root);
-          propagate<S>(r, Op::backward_rhs(l->data, r->data, out, g), ready, root);
-        });
-  } else {
-    user_backward_step<S>(n, ready, root);
-  }
+  with_op_code(
+      n->op,
+      [&](auto i) {
+        using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
+        // d out/d x = op'(x), times the adjoint of out
+        propagate<S>(l, load_op<Op>(n).backward(l->data, out, g), ready, root);
+      },
+      [&](auto i) {
+        using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
+        Node* const r = n->rhs;
+        propagate<S>(l, Op::backward_lhs(l->data, r->data, out, g), ready, root);
+        propagate<S>(r, Op::backward_rhs(l->data, r->data, out, g), ready, root);
+      },
+      [&] {
+        if (n->op != OpCode::leaf) user_backward_step<S>(n, ready, root);
+      });
 }
 
 /// The interior inputs of `n` (none for a leaf input), for the traversals below.
