@@ -11,6 +11,11 @@
 /// (20x slower on micrograd's moons demo). `malloc` is called only when the graphs grow past
 /// anything seen before.
 ///
+/// The scan takes all the free slots of the bitmap word it stops at (the "run", up to 64 nodes)
+/// and allocate_node() hands them out inline in address order, so a large graph costs a bit
+/// operation per node, not a call and a scan (DeepChain 10^4: 31 -> about 8 instructions per
+/// allocation). A slot freed meanwhile goes to the bitmap as usual.
+///
 /// In front of the bitmaps sits a small LIFO cache of free nodes (at most `cache_limit`, 32 KiB):
 /// small graphs (a neuron, a training step of a small MLP) then cost a pointer push and pop per
 /// node, while a large graph can only be scattered within the cache's few hundred nodes.
@@ -101,6 +106,11 @@ inline constexpr std::uint32_t cache_limit = 512;
 /// destructible, so access is a plain TLS load with no guard; the chunk list is malloc'ed by hand.
 struct ThreadPool {
   Node* cache = nullptr;  ///< recently freed nodes, linked through `lhs` (any chunk)
+  /// The run: free slots taken from one bitmap word at once, so that allocate_node() hands them
+  /// out inline in address order. Bit i set: slot `run_base + i` is free and this thread's (its
+  /// bit in the chunk's free_bits is 0 meanwhile). Empty (0) with checked memory.
+  std::uint64_t run = 0;
+  Node* run_base = nullptr;
   /// Free places in the cache: cache_limit minus the nodes in it while the cache is open; 0
   /// while it is closed (before the thread registered, after its exit handler, checked memory).
   std::uint32_t room = 0;
@@ -119,6 +129,14 @@ struct ThreadPool {
     return cache == nullptr ? 0 : cache_limit - room;
   }
 };
+
+/// Gives the run's slots back to their chunk's bitmap (at thread exit).
+inline void return_run(ThreadPool& p) noexcept {
+  if (p.run == 0) return;
+  ChunkHeader* const c = chunk_of(p.run_base);
+  c->free_bits[slot_index(c, p.run_base) / 64] |= p.run;
+  p.run = 0;
+}
 inline thread_local ThreadPool pool{};
 
 /// When a thread that owned chunks ends, they go to the depot for other threads to adopt.
@@ -146,6 +164,7 @@ inline ThreadExit::~ThreadExit() {
     p.cache = n->lhs;
     return_node(p, n);
   }
+  return_run(p);
   Depot& d = depot();
   {
     const std::lock_guard lock(d.mutex);
@@ -325,7 +344,8 @@ inline Node* make_node_usable(Node* n) noexcept {
   }
 }
 
-/// allocate_node()'s slow path: the lowest free slot at or after the cursor.
+/// allocate_node()'s slow path (cache and run empty): the lowest free slot at or after the
+/// cursor; the other free slots of its bitmap word become the run.
 [[gnu::noinline]] inline Node* allocate_slot(ThreadPool& p) {
   for (;;) {
     if (p.cursor_chunk < p.scan) [[likely]] {
@@ -333,8 +353,10 @@ inline Node* make_node_usable(Node* n) noexcept {
       for (std::uint32_t w = p.cursor_word; w < words_per_chunk; ++w) {
         const std::uint64_t bits = c->free_bits[w];
         if (bits != 0) [[likely]] {
-          c->free_bits[w] = bits & (bits - 1);
+          c->free_bits[w] = 0;  // all of the word's free slots become the run (p.run is empty)
           p.cursor_word = w;
+          p.run = bits & (bits - 1);
+          p.run_base = slot(c, w * 64);
           return slot(c, w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
         }
       }
@@ -352,14 +374,19 @@ inline Node* make_node_usable(Node* n) noexcept {
   }
 }
 
-/// A node from this thread's pool: the most recently cached one, else the lowest free slot at
-/// or after the cursor. `label` is null, `pending` and `mark` 0, the other fields are garbage.
+/// A node from this thread's pool: the most recently cached one, else the run's lowest, else
+/// the lowest free slot at or after the cursor. `label` is null, `pending` and `mark` 0, the
+/// other fields are garbage.
 [[gnu::always_inline]] inline Node* allocate_node() {
   ThreadPool& p = pool;
   if (Node* const n = p.cache; n != nullptr) [[likely]] {
     p.cache = n->lhs;
     ++p.room;
     return n;
+  }
+  if (const std::uint64_t run = p.run; run != 0) [[likely]] {
+    p.run = run & (run - 1);
+    return p.run_base + std::countr_zero(run);
   }
   return allocate_slot(p);
 }
@@ -421,7 +448,7 @@ inline std::size_t pool_bytes() {
 /// Free nodes of this thread: cached, and free slots of its chunks (for bytes per node).
 inline std::size_t pool_free_nodes() {
   const ThreadPool& p = pool;
-  std::size_t n = p.cached();
+  std::size_t n = p.cached() + static_cast<std::size_t>(std::popcount(p.run));
   for (std::uint32_t i = 0; i < p.count; ++i) {
     for (const std::uint64_t w : p.chunks[i]->free_bits)
       n += static_cast<std::size_t>(std::popcount(w));
