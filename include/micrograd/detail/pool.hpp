@@ -67,6 +67,7 @@ struct ChunkHeader {
   std::atomic<ThreadPool*> owner;  ///< null while the chunk waits in the depot
   std::atomic<Node*> remote;       ///< nodes freed by other threads (linked through `lhs`)
   std::uint32_t index;             ///< position in the owner's chunk list
+  std::uint64_t cursor_base;       ///< `index << 32`: the cursor of its word 0 (ThreadPool)
   std::uint64_t free_bits[words_per_chunk];  ///< bit i of word w: slot 64w + i is free
 };
 
@@ -118,13 +119,22 @@ struct ThreadPool {
   std::uint32_t count = 0;         ///< chunks owned
   std::uint32_t capacity = 0;      ///< of `chunks`
   std::uint32_t scan = 0;          ///< chunks the fast slot scan may use: `count`, or 0 if checked
-  std::uint32_t cursor_chunk = 0;  ///< no free slot before (cursor_chunk, cursor_word)
-  std::uint32_t cursor_word = 0;
+  /// No free slot before it: (chunk index << 32) | bitmap word, so that a free compares once.
+  std::uint64_t cursor = 0;
   bool registered = false;  ///< the exit handler is registered (first touch happened)
   bool ended = false;       ///< the exit handler has run: no chunks, no cache from now on
   bool checked = false;     ///< checked memory (set at registration)
 
   /// Nodes in the cache.
+  [[nodiscard]] std::uint32_t cursor_chunk() const noexcept {
+    return static_cast<std::uint32_t>(cursor >> 32);
+  }
+  [[nodiscard]] std::uint32_t cursor_word() const noexcept {
+    return static_cast<std::uint32_t>(cursor);
+  }
+  void set_cursor(std::uint32_t chunk, std::uint32_t word) noexcept {
+    cursor = (std::uint64_t{chunk} << 32) | word;
+  }
   [[nodiscard]] std::uint32_t cached() const noexcept {
     return cache == nullptr ? 0 : cache_limit - room;
   }
@@ -183,12 +193,10 @@ inline ThreadExit::~ThreadExit() {
 /// Marks slot `n` of chunk `c` (owned by this thread) free, moving the cursor back to it.
 inline void mark_free(ThreadPool& p, ChunkHeader* c, Node* n) noexcept {
   const std::size_t i = slot_index(c, n);
-  const auto w = static_cast<std::uint32_t>(i / 64);
+  const std::size_t w = i / 64;
   c->free_bits[w] |= std::uint64_t{1} << (i % 64);
-  if (c->index < p.cursor_chunk || (c->index == p.cursor_chunk && w < p.cursor_word)) {
-    p.cursor_chunk = c->index;
-    p.cursor_word = w;
-  }
+  const std::uint64_t at = c->cursor_base | w;
+  if (at < p.cursor) p.cursor = at;
 }
 
 /// Takes back the nodes other threads freed into this thread's chunks.
@@ -210,6 +218,7 @@ inline void adopt(ThreadPool& p, ChunkHeader* c) {
     p.capacity = capacity;
   }
   c->index = p.count;
+  c->cursor_base = std::uint64_t{p.count} << 32;
   p.chunks[p.count++] = c;
   p.scan = p.checked ? 0 : p.count;
   c->owner.store(&p, std::memory_order_release);
@@ -225,6 +234,7 @@ inline ChunkHeader* new_chunk() {
   new (&c->owner) std::atomic<ThreadPool*>(nullptr);
   new (&c->remote) std::atomic<Node*>(nullptr);
   c->index = 0;
+  c->cursor_base = 0;
   for (std::size_t i = header_slots; i < slots_per_chunk; ++i) {  // free nodes: no label,
     slot(c, i)->label = nullptr;                                  // nothing pending,
     slot(c, i)->pending = 0;                                      // no mark
@@ -251,8 +261,7 @@ inline ChunkHeader* new_chunk() {
 /// taken back (allocate_slot goes on scanning).
 inline void refill(ThreadPool& p) {
   register_thread(p);
-  p.cursor_chunk = 0;
-  p.cursor_word = 0;
+  p.set_cursor(0, 0);
   bool any = false;
   for (std::uint32_t i = 0; i < p.count; ++i) {
     if (p.chunks[i]->remote.load(std::memory_order_relaxed) != nullptr) {
@@ -276,8 +285,7 @@ inline void refill(ThreadPool& p) {
     d.chunks.push_back(c);
     d.bytes += chunk_bytes;
   }
-  p.cursor_chunk = p.count;
-  p.cursor_word = 0;
+  p.set_cursor(p.count, 0);
   adopt(p, c);
 }
 
@@ -332,12 +340,12 @@ inline Node* make_node_usable(Node* n) noexcept {
 /// the node usable.
 [[gnu::noinline]] inline Node* allocate_checked(ThreadPool& p) {
   for (;;) {
-    if (p.cursor_chunk < p.count) {
-      if (Node* const n = take_slot(p.chunks[p.cursor_chunk], p.cursor_word)) {
-        return make_node_usable(n);
-      }
-      ++p.cursor_chunk;
-      p.cursor_word = 0;
+    if (p.cursor_chunk() < p.count) {
+      std::uint32_t w = p.cursor_word();
+      Node* const n = take_slot(p.chunks[p.cursor_chunk()], w);
+      p.set_cursor(p.cursor_chunk(), w);
+      if (n != nullptr) return make_node_usable(n);
+      p.set_cursor(p.cursor_chunk() + 1, 0);
     } else {
       refill(p);
     }
@@ -348,20 +356,19 @@ inline Node* make_node_usable(Node* n) noexcept {
 /// cursor; the other free slots of its bitmap word become the run.
 [[gnu::noinline]] inline Node* allocate_slot(ThreadPool& p) {
   for (;;) {
-    if (p.cursor_chunk < p.scan) [[likely]] {
-      ChunkHeader* const c = p.chunks[p.cursor_chunk];
-      for (std::uint32_t w = p.cursor_word; w < words_per_chunk; ++w) {
+    if (p.cursor_chunk() < p.scan) [[likely]] {
+      ChunkHeader* const c = p.chunks[p.cursor_chunk()];
+      for (std::uint32_t w = p.cursor_word(); w < words_per_chunk; ++w) {
         const std::uint64_t bits = c->free_bits[w];
         if (bits != 0) [[likely]] {
           c->free_bits[w] = 0;  // all of the word's free slots become the run (p.run is empty)
-          p.cursor_word = w;
+          p.set_cursor(p.cursor_chunk(), w);
           p.run = bits & (bits - 1);
           p.run_base = slot(c, w * 64);
           return slot(c, w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
         }
       }
-      ++p.cursor_chunk;
-      p.cursor_word = 0;
+      p.set_cursor(p.cursor_chunk() + 1, 0);
     } else if (p.ended) [[unlikely]] {
       return allocate_late(p);
     } else if (p.checked) [[unlikely]] {
