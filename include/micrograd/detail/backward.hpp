@@ -87,8 +87,9 @@ template <Sweep S>
 }
 
 /// The chain rule for a node of a user op (micrograd::apply), through its entry in user_ops.
+/// Returns the new top of the ready stack (by value, so the sweep keeps it in a register).
 template <Sweep S>
-[[gnu::noinline]] inline void user_backward_step(Node* n, Node*& ready, Node* root) noexcept {
+[[gnu::noinline]] inline Node* user_backward_step(Node* n, Node* ready, Node* root) noexcept {
   const UserOp& u = *user_ops[static_cast<std::size_t>(n->op)];
   const double g = n->grad;
   const double out = n->data;
@@ -100,6 +101,7 @@ template <Sweep S>
   } else {
     propagate<S>(n->lhs, u.unary(n, out, g), ready, root);
   }
+  return ready;
 }
 
 /// The chain rule for one node: its adjoint `grad` into its inputs, each term from the op's
@@ -123,7 +125,7 @@ template <Sweep S>
         propagate<S>(r, Op::backward_rhs(l->data, r->data, out, g), ready, root);
       },
       [&] {
-        if (n->op != OpCode::leaf) user_backward_step<S>(n, ready, root);
+        if (n->op != OpCode::leaf) ready = user_backward_step<S>(n, ready, root);
       });
 }
 
