@@ -47,12 +47,13 @@ enum class Sweep {
 /// its grad holds 0 (PyTorch assigns into a grad that is None), so a -0.0 gradient keeps its sign;
 /// later ones add (PyTorch accumulates), +0 + -0 giving +0 as there.
 [[gnu::always_inline]] inline void accumulate_leaf(Node* leaf, double g) noexcept {
+  double base = leaf->grad;
   if (leaf->rhs != nullptr) [[unlikely]] {  // not reached before
     leaf->rhs = nullptr;
-    leaf->grad = leaf->grad == 0.0 ? g : leaf->grad + g;
-  } else {
-    leaf->grad += g;
+    // -0.0 is the identity of +: -0.0 + g is g for every g (a -0.0 or NaN too)
+    if (base == 0.0) base = -0.0;
   }
+  leaf->grad = base + g;
 }
 
 /// Adds `g` into an input's gradient; pushes an interior input on the ready stack once its
