@@ -88,11 +88,13 @@ inline void free_label(Node* n) noexcept {
 /// Free `n` and every input whose last reference it held. Iterative, in constant stack space
 /// for a graph of any depth: it goes on with a dying first input directly and keeps a dying
 /// second input on a stack linked through the nodes' own `link` fields. Freed nodes go onto
-/// this thread's cache, kept in registers for the whole walk.
+/// this thread's cache, kept in registers for the whole walk, and past it into the bitmaps
+/// (FreeBatch: one write per bitmap word).
 template <bool Labels>
 inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
   Node* cache = p.cache;
   std::uint32_t room = p.room;  // 0 while the cache is closed (checked memory, thread exit)
+  FreeBatch& batch = p.batch;   // past the cache: into the bitmaps, a word at a time
   auto free_one = [&](Node* m) {
     if constexpr (Labels) free_label(m);
     if (room != 0) [[likely]] {
@@ -100,7 +102,7 @@ inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
       cache = m;
       --room;
     } else {
-      return_node(p, m);
+      batch.add(p, m);
     }
   };
   Node* stack = nullptr;  // dying interior second inputs still to free
@@ -131,6 +133,7 @@ inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
     cur = stack;
     stack = cur->link;
   }
+  batch.flush(p);
   p.cache = cache;
   p.room = room;
 }

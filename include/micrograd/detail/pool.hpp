@@ -101,6 +101,22 @@ inline Depot& depot() {
   return *instance;
 }
 
+/// Frees into this thread's own bitmap words, collected while consecutive frees fall in one
+/// word (64 slots, 4 KiB), as destroy() frees a graph: the word and the cursor are written once
+/// per run of frees in a word (at the next word, or flush()), not once per node. A slot
+/// collected is free but not yet in the bitmap: nothing may allocate before flush(). Empty
+/// (`word` null) outside destroy().
+struct FreeBatch {
+  std::uintptr_t base = 0;        ///< address of the collected word's first slot (0: none)
+  std::uint64_t* word = nullptr;  ///< that word of its chunk's bitmap
+  std::uint64_t bits = 0;         ///< its slots freed so far
+  std::uint64_t at = 0;           ///< the cursor of that word
+
+  void flush(ThreadPool& p) noexcept;
+  void add(ThreadPool& p, Node* n) noexcept;
+  void start(ThreadPool& p, Node* n) noexcept;
+};
+
 inline constexpr std::uint32_t cache_limit = 512;
 
 /// This thread's node cache, chunks and allocation cursor. Constant-initialised and trivially
@@ -112,6 +128,7 @@ struct ThreadPool {
   /// bit in the chunk's free_bits is 0 meanwhile). Empty (0) with checked memory.
   std::uint64_t run = 0;
   Node* run_base = nullptr;
+  FreeBatch batch{};  ///< destroy()'s frees into the bitmaps (empty between calls)
   /// Free places in the cache: cache_limit minus the nodes in it while the cache is open; 0
   /// while it is closed (before the thread registered, after its exit handler, checked memory).
   std::uint32_t room = 0;
@@ -417,6 +434,42 @@ inline void return_node(ThreadPool& p, Node* n) noexcept {
     n->lhs = head;
   } while (!c->remote.compare_exchange_weak(head, n, std::memory_order_release,
                                             std::memory_order_relaxed));
+}
+
+/// Writes the collected word and moves the cursor back to it.
+inline void FreeBatch::flush(ThreadPool& p) noexcept {
+  if (word == nullptr) return;
+  *word |= bits;
+  if (at < p.cursor) p.cursor = at;
+  base = 0;
+  word = nullptr;
+}
+
+/// Frees `n` (the cache being full or closed).
+[[gnu::always_inline]] inline void FreeBatch::add(ThreadPool& p, Node* n) noexcept {
+  const std::uintptr_t off = reinterpret_cast<std::uintptr_t>(n) - base;
+  if (off < 64 * sizeof(Node)) [[likely]] {
+    bits |= std::uint64_t{1} << (off / sizeof(Node));
+    return;
+  }
+  start(p, n);
+}
+
+/// `n` is in another word: writes the collected one, then collects n's word if this thread owns
+/// its chunk and memory is not checked, else returns `n` as return_node() does.
+[[gnu::noinline]] inline void FreeBatch::start(ThreadPool& p, Node* n) noexcept {
+  flush(p);
+  ChunkHeader* const c = chunk_of(n);
+  if (p.checked || c->owner.load(std::memory_order_relaxed) != &p) {
+    return_node(p, n);
+    return;
+  }
+  const std::size_t i = slot_index(c, n);
+  const std::size_t w = i / 64;
+  base = reinterpret_cast<std::uintptr_t>(slot(c, w * 64));
+  word = &c->free_bits[w];
+  bits = std::uint64_t{1} << (i % 64);
+  at = c->cursor_base | w;
 }
 
 /// free_node()'s slow path: the cache is full or closed. Registers the thread at its first
