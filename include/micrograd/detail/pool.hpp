@@ -13,8 +13,8 @@
 ///
 /// The scan takes all the free slots of the bitmap word it stops at (the "run", up to 64 nodes)
 /// and allocate_node() hands them out inline in address order, so a large graph costs a bit
-/// operation per node, not a call and a scan (DeepChain 10^4: 31 -> about 8 instructions per
-/// allocation). A slot freed meanwhile goes to the bitmap as usual.
+/// operation per node, not a call and a scan. A slot freed meanwhile goes to the bitmap as
+/// usual; destroy() frees into the bitmaps a word at a time (FreeBatch).
 ///
 /// In front of the bitmaps sits a small LIFO cache of free nodes (at most `cache_limit`, 32 KiB):
 /// small graphs (a neuron, a training step of a small MLP) then cost a pointer push and pop per
