@@ -11,6 +11,11 @@
 /// (20x slower on micrograd's moons demo). `malloc` is called only when the graphs grow past
 /// anything seen before.
 ///
+/// The scan takes all the free slots of the bitmap word it stops at (the "run", up to 64 nodes)
+/// and allocate_node() hands them out inline in address order, so a large graph costs a bit
+/// operation per node, not a call and a scan. A slot freed meanwhile goes to the bitmap as
+/// usual; destroy() frees into the bitmaps a word at a time (FreeBatch).
+///
 /// In front of the bitmaps sits a small LIFO cache of free nodes (at most `cache_limit`, 32 KiB):
 /// small graphs (a neuron, a training step of a small MLP) then cost a pointer push and pop per
 /// node, while a large graph can only be scattered within the cache's few hundred nodes.
@@ -62,6 +67,7 @@ struct ChunkHeader {
   std::atomic<ThreadPool*> owner;  ///< null while the chunk waits in the depot
   std::atomic<Node*> remote;       ///< nodes freed by other threads (linked through `lhs`)
   std::uint32_t index;             ///< position in the owner's chunk list
+  std::uint64_t cursor_base;       ///< `index << 32`: the cursor of its word 0 (ThreadPool)
   std::uint64_t free_bits[words_per_chunk];  ///< bit i of word w: slot 64w + i is free
 };
 
@@ -95,12 +101,34 @@ inline Depot& depot() {
   return *instance;
 }
 
+/// Frees into this thread's own bitmap words, collected while consecutive frees fall in one
+/// word (64 slots, 4 KiB), as destroy() frees a graph: the word and the cursor are written once
+/// per run of frees in a word (at the next word, or flush()), not once per node. A slot
+/// collected is free but not yet in the bitmap: nothing may allocate before flush(). Empty
+/// (`word` null) outside destroy().
+struct FreeBatch {
+  std::uintptr_t base = 0;        ///< address of the collected word's first slot (0: none)
+  std::uint64_t* word = nullptr;  ///< that word of its chunk's bitmap
+  std::uint64_t bits = 0;         ///< its slots freed so far
+  std::uint64_t at = 0;           ///< the cursor of that word
+
+  void flush(ThreadPool& p) noexcept;
+  void add(ThreadPool& p, Node* n) noexcept;
+  void start(ThreadPool& p, Node* n) noexcept;
+};
+
 inline constexpr std::uint32_t cache_limit = 512;
 
 /// This thread's node cache, chunks and allocation cursor. Constant-initialised and trivially
 /// destructible, so access is a plain TLS load with no guard; the chunk list is malloc'ed by hand.
 struct ThreadPool {
   Node* cache = nullptr;  ///< recently freed nodes, linked through `lhs` (any chunk)
+  /// The run: free slots taken from one bitmap word at once, so that allocate_node() hands them
+  /// out inline in address order. Bit i set: slot `run_base + i` is free and this thread's (its
+  /// bit in the chunk's free_bits is 0 meanwhile). Empty (0) with checked memory.
+  std::uint64_t run = 0;
+  Node* run_base = nullptr;
+  FreeBatch batch{};  ///< destroy()'s frees into the bitmaps (empty between calls)
   /// Free places in the cache: cache_limit minus the nodes in it while the cache is open; 0
   /// while it is closed (before the thread registered, after its exit handler, checked memory).
   std::uint32_t room = 0;
@@ -108,17 +136,34 @@ struct ThreadPool {
   std::uint32_t count = 0;         ///< chunks owned
   std::uint32_t capacity = 0;      ///< of `chunks`
   std::uint32_t scan = 0;          ///< chunks the fast slot scan may use: `count`, or 0 if checked
-  std::uint32_t cursor_chunk = 0;  ///< no free slot before (cursor_chunk, cursor_word)
-  std::uint32_t cursor_word = 0;
+  /// No free slot before it: (chunk index << 32) | bitmap word, so that a free compares once.
+  std::uint64_t cursor = 0;
   bool registered = false;  ///< the exit handler is registered (first touch happened)
   bool ended = false;       ///< the exit handler has run: no chunks, no cache from now on
   bool checked = false;     ///< checked memory (set at registration)
 
   /// Nodes in the cache.
+  [[nodiscard]] std::uint32_t cursor_chunk() const noexcept {
+    return static_cast<std::uint32_t>(cursor >> 32);
+  }
+  [[nodiscard]] std::uint32_t cursor_word() const noexcept {
+    return static_cast<std::uint32_t>(cursor);
+  }
+  void set_cursor(std::uint32_t chunk, std::uint32_t word) noexcept {
+    cursor = (std::uint64_t{chunk} << 32) | word;
+  }
   [[nodiscard]] std::uint32_t cached() const noexcept {
     return cache == nullptr ? 0 : cache_limit - room;
   }
 };
+
+/// Gives the run's slots back to their chunk's bitmap (at thread exit).
+inline void return_run(ThreadPool& p) noexcept {
+  if (p.run == 0) return;
+  ChunkHeader* const c = chunk_of(p.run_base);
+  c->free_bits[slot_index(c, p.run_base) / 64] |= p.run;
+  p.run = 0;
+}
 inline thread_local ThreadPool pool{};
 
 /// When a thread that owned chunks ends, they go to the depot for other threads to adopt.
@@ -146,6 +191,7 @@ inline ThreadExit::~ThreadExit() {
     p.cache = n->lhs;
     return_node(p, n);
   }
+  return_run(p);
   Depot& d = depot();
   {
     const std::lock_guard lock(d.mutex);
@@ -164,12 +210,10 @@ inline ThreadExit::~ThreadExit() {
 /// Marks slot `n` of chunk `c` (owned by this thread) free, moving the cursor back to it.
 inline void mark_free(ThreadPool& p, ChunkHeader* c, Node* n) noexcept {
   const std::size_t i = slot_index(c, n);
-  const auto w = static_cast<std::uint32_t>(i / 64);
+  const std::size_t w = i / 64;
   c->free_bits[w] |= std::uint64_t{1} << (i % 64);
-  if (c->index < p.cursor_chunk || (c->index == p.cursor_chunk && w < p.cursor_word)) {
-    p.cursor_chunk = c->index;
-    p.cursor_word = w;
-  }
+  const std::uint64_t at = c->cursor_base | w;
+  if (at < p.cursor) p.cursor = at;
 }
 
 /// Takes back the nodes other threads freed into this thread's chunks.
@@ -191,6 +235,7 @@ inline void adopt(ThreadPool& p, ChunkHeader* c) {
     p.capacity = capacity;
   }
   c->index = p.count;
+  c->cursor_base = std::uint64_t{p.count} << 32;
   p.chunks[p.count++] = c;
   p.scan = p.checked ? 0 : p.count;
   c->owner.store(&p, std::memory_order_release);
@@ -206,6 +251,7 @@ inline ChunkHeader* new_chunk() {
   new (&c->owner) std::atomic<ThreadPool*>(nullptr);
   new (&c->remote) std::atomic<Node*>(nullptr);
   c->index = 0;
+  c->cursor_base = 0;
   for (std::size_t i = header_slots; i < slots_per_chunk; ++i) {  // free nodes: no label,
     slot(c, i)->label = nullptr;                                  // nothing pending,
     slot(c, i)->pending = 0;                                      // no mark
@@ -232,8 +278,7 @@ inline ChunkHeader* new_chunk() {
 /// taken back (allocate_slot goes on scanning).
 inline void refill(ThreadPool& p) {
   register_thread(p);
-  p.cursor_chunk = 0;
-  p.cursor_word = 0;
+  p.set_cursor(0, 0);
   bool any = false;
   for (std::uint32_t i = 0; i < p.count; ++i) {
     if (p.chunks[i]->remote.load(std::memory_order_relaxed) != nullptr) {
@@ -257,8 +302,7 @@ inline void refill(ThreadPool& p) {
     d.chunks.push_back(c);
     d.bytes += chunk_bytes;
   }
-  p.cursor_chunk = p.count;
-  p.cursor_word = 0;
+  p.set_cursor(p.count, 0);
   adopt(p, c);
 }
 
@@ -313,33 +357,35 @@ inline Node* make_node_usable(Node* n) noexcept {
 /// the node usable.
 [[gnu::noinline]] inline Node* allocate_checked(ThreadPool& p) {
   for (;;) {
-    if (p.cursor_chunk < p.count) {
-      if (Node* const n = take_slot(p.chunks[p.cursor_chunk], p.cursor_word)) {
-        return make_node_usable(n);
-      }
-      ++p.cursor_chunk;
-      p.cursor_word = 0;
+    if (p.cursor_chunk() < p.count) {
+      std::uint32_t w = p.cursor_word();
+      Node* const n = take_slot(p.chunks[p.cursor_chunk()], w);
+      p.set_cursor(p.cursor_chunk(), w);
+      if (n != nullptr) return make_node_usable(n);
+      p.set_cursor(p.cursor_chunk() + 1, 0);
     } else {
       refill(p);
     }
   }
 }
 
-/// allocate_node()'s slow path: the lowest free slot at or after the cursor.
+/// allocate_node()'s slow path (cache and run empty): the lowest free slot at or after the
+/// cursor; the other free slots of its bitmap word become the run.
 [[gnu::noinline]] inline Node* allocate_slot(ThreadPool& p) {
   for (;;) {
-    if (p.cursor_chunk < p.scan) [[likely]] {
-      ChunkHeader* const c = p.chunks[p.cursor_chunk];
-      for (std::uint32_t w = p.cursor_word; w < words_per_chunk; ++w) {
+    if (p.cursor_chunk() < p.scan) [[likely]] {
+      ChunkHeader* const c = p.chunks[p.cursor_chunk()];
+      for (std::uint32_t w = p.cursor_word(); w < words_per_chunk; ++w) {
         const std::uint64_t bits = c->free_bits[w];
         if (bits != 0) [[likely]] {
-          c->free_bits[w] = bits & (bits - 1);
-          p.cursor_word = w;
+          c->free_bits[w] = 0;  // all of the word's free slots become the run (p.run is empty)
+          p.set_cursor(p.cursor_chunk(), w);
+          p.run = bits & (bits - 1);
+          p.run_base = slot(c, w * 64);
           return slot(c, w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
         }
       }
-      ++p.cursor_chunk;
-      p.cursor_word = 0;
+      p.set_cursor(p.cursor_chunk() + 1, 0);
     } else if (p.ended) [[unlikely]] {
       return allocate_late(p);
     } else if (p.checked) [[unlikely]] {
@@ -352,14 +398,19 @@ inline Node* make_node_usable(Node* n) noexcept {
   }
 }
 
-/// A node from this thread's pool: the most recently cached one, else the lowest free slot at
-/// or after the cursor. `label` is null, `pending` and `mark` 0, the other fields are garbage.
+/// A node from this thread's pool: the most recently cached one, else the run's lowest, else
+/// the lowest free slot at or after the cursor. `label` is null, `pending` and `mark` 0, the
+/// other fields are garbage.
 [[gnu::always_inline]] inline Node* allocate_node() {
   ThreadPool& p = pool;
   if (Node* const n = p.cache; n != nullptr) [[likely]] {
     p.cache = n->lhs;
     ++p.room;
     return n;
+  }
+  if (const std::uint64_t run = p.run; run != 0) [[likely]] {
+    p.run = run & (run - 1);
+    return p.run_base + std::countr_zero(run);
   }
   return allocate_slot(p);
 }
@@ -383,6 +434,42 @@ inline void return_node(ThreadPool& p, Node* n) noexcept {
     n->lhs = head;
   } while (!c->remote.compare_exchange_weak(head, n, std::memory_order_release,
                                             std::memory_order_relaxed));
+}
+
+/// Writes the collected word and moves the cursor back to it.
+inline void FreeBatch::flush(ThreadPool& p) noexcept {
+  if (word == nullptr) return;
+  *word |= bits;
+  if (at < p.cursor) p.cursor = at;
+  base = 0;
+  word = nullptr;
+}
+
+/// Frees `n` (the cache being full or closed).
+[[gnu::always_inline]] inline void FreeBatch::add(ThreadPool& p, Node* n) noexcept {
+  const std::uintptr_t off = reinterpret_cast<std::uintptr_t>(n) - base;
+  if (off < 64 * sizeof(Node)) [[likely]] {
+    bits |= std::uint64_t{1} << (off / sizeof(Node));
+    return;
+  }
+  start(p, n);
+}
+
+/// `n` is in another word: writes the collected one, then collects n's word if this thread owns
+/// its chunk and memory is not checked, else returns `n` as return_node() does.
+[[gnu::noinline]] inline void FreeBatch::start(ThreadPool& p, Node* n) noexcept {
+  flush(p);
+  ChunkHeader* const c = chunk_of(n);
+  if (p.checked || c->owner.load(std::memory_order_relaxed) != &p) {
+    return_node(p, n);
+    return;
+  }
+  const std::size_t i = slot_index(c, n);
+  const std::size_t w = i / 64;
+  base = reinterpret_cast<std::uintptr_t>(slot(c, w * 64));
+  word = &c->free_bits[w];
+  bits = std::uint64_t{1} << (i % 64);
+  at = c->cursor_base | w;
 }
 
 /// free_node()'s slow path: the cache is full or closed. Registers the thread at its first
@@ -421,7 +508,7 @@ inline std::size_t pool_bytes() {
 /// Free nodes of this thread: cached, and free slots of its chunks (for bytes per node).
 inline std::size_t pool_free_nodes() {
   const ThreadPool& p = pool;
-  std::size_t n = p.cached();
+  std::size_t n = p.cached() + static_cast<std::size_t>(std::popcount(p.run));
   for (std::uint32_t i = 0; i < p.count; ++i) {
     for (const std::uint64_t w : p.chunks[i]->free_bits)
       n += static_cast<std::size_t>(std::popcount(w));

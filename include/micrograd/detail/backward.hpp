@@ -1,0 +1,254 @@
+#pragma once
+/// \file
+/// Internal: the dynamic engine's reverse sweep, backward(). Do not rely on anything here.
+///
+/// Invariants: between passes every node's `pending` and `mark` are 0; during a pass `link`
+/// holds the ready stack (and backward_rest's stacks). A leaf's `rhs` says whether any pass has
+/// reached it (detail/node.hpp: `unreached_leaf`).
+
+#include <cstddef>
+#include <cstdint>
+
+#include <boost/mp11/algorithm.hpp>
+
+#include "micrograd/detail/node.hpp"
+#include "micrograd/detail/node_ops.hpp"
+#include "micrograd/detail/op_codes.hpp"
+
+namespace micrograd::detail {
+
+/// How backward() hands an adjoint to an input (see backward()).
+enum class Sweep {
+  optimistic,  ///< ready once every parent node alive has contributed
+  counted,     ///< ready once `pending`, the parents still to come, drops to 0
+};
+
+/// The optimistic sweep's input with several parents: `pending` counts its contributions so
+/// far, and the root's `pending` (unused otherwise: the root is no input of its own graph) the
+/// inputs that have some but not all of them. Returns the new top of the ready stack.
+[[gnu::noinline]] inline Node* propagate_shared(Node* in, double g, Node* ready,
+                                                Node* root) noexcept {
+  if (in->pending == 0) {  // the first contribution of this pass replaces the last pass's
+    in->grad = g;
+    ++root->pending;
+  } else {
+    in->grad += g;
+  }
+  if (++in->pending == in->parents()) {
+    in->pending = 0;
+    --root->pending;
+    in->link = ready;
+    ready = in;
+  }
+  return ready;
+}
+
+/// Adds `g` into a leaf's gradient. The first contribution a leaf gets is taken as it is while
+/// its grad holds 0 (PyTorch assigns into a grad that is None), so a -0.0 gradient keeps its sign;
+/// later ones add (PyTorch accumulates), +0 + -0 giving +0 as there.
+[[gnu::always_inline]] inline void accumulate_leaf(Node* leaf, double g) noexcept {
+  double base = leaf->grad;
+  if (leaf->rhs != nullptr) [[unlikely]] {  // not reached before
+    leaf->rhs = nullptr;
+    // -0.0 is the identity of +: -0.0 + g is g for every g (a -0.0 or NaN too)
+    if (base == 0.0) base = -0.0;
+  }
+  leaf->grad = base + g;
+}
+
+/// Adds `g` into an input's gradient; pushes an interior input on the ready stack once its
+/// adjoint is complete. Leaves accumulate across passes (accumulate_leaf); an interior input's
+/// adjoint is its first contribution of the pass, then the sum with the later ones (PyTorch's
+/// rule, so a -0.0 adjoint keeps its sign down the chain, where a reset to +0 would drop it).
+template <Sweep S>
+[[gnu::always_inline]] inline void propagate(Node* in, double g, Node*& ready,
+                                             Node* root) noexcept {
+  if constexpr (S == Sweep::optimistic) {
+    if (in->is_leaf()) {
+      accumulate_leaf(in, g);
+    } else if (in->parents() == 1) [[likely]] {  // its only parent: complete now
+      in->grad = g;
+      in->link = ready;
+      ready = in;
+    } else {
+      ready = propagate_shared(in, g, ready, root);
+    }
+  } else {
+    (void)root;
+    if (in->is_leaf()) {
+      accumulate_leaf(in, g);
+    } else {
+      in->grad += g;
+      if (--in->pending == 0) {
+        in->link = ready;
+        ready = in;
+      }
+    }
+  }
+}
+
+/// The chain rule for a node of a user op (micrograd::apply), through its entry in user_ops.
+/// Returns the new top of the ready stack (by value, so the sweep keeps it in a register).
+template <Sweep S>
+[[gnu::noinline]] inline Node* user_backward_step(Node* n, Node* ready, Node* root) noexcept {
+  const UserOp& u = *user_ops[static_cast<std::size_t>(n->op)];
+  const double g = n->grad;
+  const double out = n->data;
+  if (n->is_binary()) {
+    const double dl = u.lhs(n, out, g);
+    const double dr = u.rhs(n, out, g);
+    propagate<S>(n->lhs, dl, ready, root);
+    propagate<S>(n->rhs, dr, ready, root);
+  } else {
+    propagate<S>(n->lhs, u.unary(n, out, g), ready, root);
+  }
+  return ready;
+}
+
+/// The chain rule for one node: its adjoint `grad` into its inputs, each term from the op's
+/// functor. The dispatch over the registry's ops is a switch generated from its lists.
+template <Sweep S>
+[[gnu::always_inline]] inline void backward_step(Node* n, Node*& ready, Node* root) noexcept {
+  const double g = n->grad;
+  const double out = n->data;
+  Node* const l = n->lhs;
+  with_op_code(
+      n->op,
+      [&](auto i) {
+        using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
+        // d out/d x = op'(x), times the adjoint of out
+        propagate<S>(l, load_op<Op>(n).backward(l->data, out, g), ready, root);
+      },
+      [&](auto i) {
+        using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
+        Node* const r = n->rhs;
+        propagate<S>(l, Op::backward_lhs(l->data, r->data, out, g), ready, root);
+        propagate<S>(r, Op::backward_rhs(l->data, r->data, out, g), ready, root);
+      },
+      [&] {
+        if (n->op != OpCode::leaf) ready = user_backward_step<S>(n, ready, root);
+      });
+}
+
+/// The interior inputs of `n` (none for a leaf input), for the traversals below.
+template <class F>
+[[gnu::always_inline]] inline void for_interior_inputs(Node* n, F&& f) {
+  if (n->is_binary() && !n->rhs->is_leaf()) f(n->rhs);
+  if (!n->lhs->is_leaf()) f(n->lhs);
+}
+
+/// backward()'s slow path, when the optimistic sweep stopped at interior nodes ("stuck") that
+/// have parents alive outside the graph of `root` (another output of a shared subexpression,
+/// say): they got every contribution from this graph but wait for more. Everything not yet
+/// processed lies below them. Finish with Kahn's algorithm on that part, counting for each of
+/// its nodes its parents inside it. No recursion, no memory beyond the nodes (`link` for the
+/// stacks, `mark` to tell the parts apart; both back to their rest state afterwards).
+[[gnu::noinline, gnu::cold]] inline void backward_rest(Node* root) noexcept {
+  constexpr std::uint8_t seen = 1, stuck = 2;
+  // 1. Walk the processed part from the root; stop at the stuck nodes, listed in `stuck_list`.
+  //    (A processed node has `pending` 0; a stuck one the number of contributions it got.)
+  Node* stuck_list = nullptr;
+  root->mark = seen;
+  root->link = nullptr;
+  Node* top = root;
+  while (top != nullptr) {
+    Node* const n = top;
+    top = n->link;
+    if (n->pending != 0) {
+      n->pending = 0;
+      n->mark = stuck;
+      n->link = stuck_list;
+      stuck_list = n;
+      continue;
+    }
+    for_interior_inputs(n, [&](Node* in) {
+      if (in->mark == 0) {
+        in->mark = seen;
+        in->link = top;
+        top = in;
+      }
+    });
+  }
+  // 2. Clear the marks of the processed part (the stuck nodes keep theirs).
+  root->mark = 0;
+  root->link = nullptr;
+  top = root;
+  while (top != nullptr) {
+    Node* const n = top;
+    top = n->link;
+    for_interior_inputs(n, [&](Node* in) {
+      if (in->mark == seen) {
+        in->mark = 0;
+        in->link = top;
+        top = in;
+      }
+    });
+  }
+  // 3. Count, for every node at or below the stuck ones, its parents there; reset the adjoint
+  //    of the nodes below (the stuck nodes keep the contributions they got). The stuck nodes
+  //    are listed again, in `sources`, as they leave the stack.
+  Node* sources = nullptr;
+  top = stuck_list;
+  while (top != nullptr) {
+    Node* const n = top;
+    top = n->link;
+    for_interior_inputs(n, [&](Node* in) {
+      if (in->pending++ == 0 && in->mark != stuck) {
+        in->grad = -0.0;  // the identity of +: the sum of the contributions is first + rest
+        in->link = top;
+        top = in;
+      }
+    });
+    if (n->mark == stuck) {
+      n->link = sources;
+      sources = n;
+    }
+  }
+  // 4. Kahn's algorithm from the stuck nodes that have no parent below the others.
+  Node* ready = nullptr;
+  while (sources != nullptr) {
+    Node* const n = sources;
+    sources = n->link;
+    n->mark = 0;
+    if (n->pending == 0) {
+      n->link = ready;
+      ready = n;
+    }
+  }
+  while (ready != nullptr) {
+    Node* const n = ready;
+    ready = n->link;
+    backward_step<Sweep::counted>(n, ready, root);
+  }
+}
+
+/// Reverse-mode sweep from `root`, with no recursion and no memory beyond the nodes themselves.
+/// The adjoint of an interior node is complete once all its parents inside the graph have
+/// contributed (Kahn's algorithm, in reverse topological order). Instead of counting those
+/// parents first, one sweep assumes they are all the node's live parents (`parents()`, kept by
+/// the reference counts): true unless some parent lives outside this graph, such as another
+/// output computed from a shared subexpression. A node with one parent, the common case, is
+/// then complete at its first contribution. When the assumption fails, some nodes wait forever;
+/// backward_rest() then finishes the pass by counting. Either way every interior node reached is
+/// reset before it accumulates (interior nodes show the last pass), leaves accumulate, and
+/// `pending` is back to 0 everywhere. Linear in the number of edges.
+inline void backward(Node* root) noexcept {
+  root->grad = 1.0;
+  if (root->is_leaf()) {
+    root->rhs = nullptr;  // reached
+    return;
+  }
+  root->link = nullptr;
+  Node* ready = root;
+  do {
+    Node* const n = ready;
+    ready = n->link;
+    backward_step<Sweep::optimistic>(n, ready, root);
+  } while (ready != nullptr);
+  if (root->pending != 0) [[unlikely]] {  // some inputs wait for parents outside the graph
+    root->pending = 0;
+    backward_rest(root);
+  }
+}
+
+}  // namespace micrograd::detail
