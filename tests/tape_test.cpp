@@ -442,12 +442,12 @@ TEST(Tape, CopiesShareTheNodesMovesTakeTheRecording) {
   Value x(1.0);
   Value out = x * x;
   Tape a(out);
-  Tape b = a;  // a copy: its own arrays, the same nodes
+  Tape b = a;  // a copy: its own program, the same nodes
   x.data() = 3.0;
   b.forward();
   EXPECT_EQ(b.value(), 9.0);
   EXPECT_EQ(out.data(), 9.0);
-  EXPECT_EQ(a.value(), 1.0);  // a has not replayed since its recording
+  EXPECT_EQ(a.value(), 9.0);  // the nodes hold the numbers: value() is out.data() for both
   a.forward();
   EXPECT_EQ(a.value(), 9.0);
 
