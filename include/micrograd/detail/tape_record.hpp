@@ -25,6 +25,9 @@
 #include "micrograd/detail/tape_schedule.hpp"
 #include "micrograd/ops/registry.hpp"
 
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/list.hpp>
+
 namespace micrograd::detail {
 
 // ---- the only places where a replay touches a node ---------------------------------------------
@@ -58,7 +61,12 @@ inline constexpr std::size_t tape_kind_user_binary = tape_kind_user_unary + 1;
 /// `count` of them). The sweeps keep the sum (forward) and the adjoint, which every m_k and s_k
 /// share (reverse), in a register; each node is still computed by its op's functor as alone.
 inline constexpr std::size_t tape_kind_chain = tape_kind_user_binary + 1;
-inline constexpr std::size_t tape_kind_all = tape_kind_chain + 1;
+/// A neuron: a chain whose last sum has no other use than an activation from this list, applied
+/// right after it; one step (`out`: the activation's node; else as a chain), kind
+/// tape_kind_chain + 1 + the activation's index here.
+using tape_activations = boost::mp11::mp_list<ops::tanh_op, ops::relu_op, ops::sigmoid_op>;
+inline constexpr std::size_t tape_kind_all =
+    tape_kind_chain + 1 + boost::mp11::mp_size<tape_activations>::value;
 
 [[nodiscard]] constexpr std::uint8_t tape_kind_of(OpCode code) noexcept {
   const auto c = static_cast<std::size_t>(code);
@@ -103,6 +111,17 @@ struct TapeProgram {
                                     ///< adjoint starts at -0.0 every reverse sweep
   bool leaves_reached = false;      ///< every leaf has had tape_leaf_first_pass
 };
+
+inline constexpr std::size_t tape_activations_size = boost::mp11::mp_size<tape_activations>::value;
+
+/// The index of the op of `code` in tape_activations, or tape_activations_size.
+[[nodiscard]] inline std::size_t activation_of(OpCode code) noexcept {
+  std::size_t found = tape_activations_size;
+  boost::mp11::mp_for_each<boost::mp11::mp_iota_c<tape_activations_size>>([&](auto i) {
+    if (code == op_code<boost::mp11::mp_at_c<tape_activations, decltype(i)::value>>) found = i;
+  });
+  return found;
+}
 
 /// Records the graph behind `root` into `t` (which must be empty). Iterative: constant stack,
 /// heap linear in the graph. Uses the nodes' scratch fields as backward() does (`mark` as a
@@ -210,10 +229,20 @@ inline void record_tape(Node* root, TapeProgram& t) {
           if (!(term_at(k) && at(k + 1)->lhs == s && single_use(s))) break;
         }
         Node* const last = t.terms.back().s;
-        t.steps.push_back(TapeStep{last, c, c, first,
-                                   static_cast<std::uint32_t>(t.terms.size() - first),
-                                   static_cast<std::uint8_t>(tape_kind_chain), add});
-        if (last != root) t.reset.push_back(last);
+        const auto count = static_cast<std::uint32_t>(t.terms.size() - first);
+        const std::size_t act = k < steps ? activation_of(at(k)->op) : tape_activations_size;
+        if (act < tape_activations_size && at(k)->lhs == last && single_use(last)) {
+          Node* const out = at(k);
+          t.steps.push_back(TapeStep{out, c, c, first, count,
+                                     static_cast<std::uint8_t>(tape_kind_chain + 1 + act),
+                                     out->op});
+          if (out != root) t.reset.push_back(out);
+          ++k;
+        } else {
+          t.steps.push_back(TapeStep{last, c, c, first, count,
+                                     static_cast<std::uint8_t>(tape_kind_chain), add});
+          if (last != root) t.reset.push_back(last);
+        }
         continue;
       }
       std::uint64_t w = 0;

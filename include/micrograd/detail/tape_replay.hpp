@@ -56,6 +56,8 @@ template <std::size_t K>
 using tape_unary_op = boost::mp11::mp_at_c<unary_registry, K>;
 template <std::size_t K>
 using tape_binary_op = boost::mp11::mp_at_c<binary_registry, K - builtin_unary_count>;
+template <std::size_t K>
+using tape_neuron_activation = boost::mp11::mp_at_c<tape_activations, K - tape_kind_chain - 1>;
 
 /// Step `s` of kind `K` forward: its node's value from its inputs', as building the node did.
 template <std::size_t K>
@@ -102,9 +104,10 @@ template <std::size_t K>
   }
 }
 
-/// A chain (tape_kind_chain) forward: each product, then the sum with the previous one (lhs:
-/// the previous sum, rhs: the product), the sum kept in a register.
-[[gnu::always_inline]] inline void forward_chain(const TapeStep& s, const TapeTerm* terms) {
+/// A chain's terms (tape_kind_chain) forward from c's value: each product, then the sum with
+/// the previous one (lhs: the previous sum, rhs: the product), the sum kept in a register.
+/// Returns the last sum.
+[[gnu::always_inline]] inline double forward_terms(const TapeStep& s, const TapeTerm* terms) {
   const TapeTerm* t = terms + s.word;
   const TapeTerm* const end = t + s.count;
   double acc = tape_value(s.lhs);
@@ -114,33 +117,42 @@ template <std::size_t K>
     acc = ops::add_op::value(acc, m);
     tape_value(t->s) = acc;
   }
+  return acc;
 }
 
-/// A chain backward, in backward()'s order: from the last term to the first, the sum's adjoint
-/// into the previous sum (or c, for the first term) and into its product, then the product's
-/// into its factors. The sums and products have no other use, so each has its one contribution
-/// (add's backward: the adjoint itself) as its adjoint, which the register holds throughout.
-[[gnu::always_inline]] inline void backward_chain(const TapeStep& s, const TapeTerm* terms) {
-  const TapeTerm* const first = terms + s.word;
-  double g = tape_adjoint(s.out);  // the adjoint of the term's sum
-  for (const TapeTerm* t = first + s.count; t-- != first;) {
-    const double m = tape_value(t->m);
-    const double sum = tape_value(t->s);
-    // this sum's lhs: the previous sum (its adjoint written, the contribution it is) or c
-    const double lhs = t != first ? tape_value((t - 1)->s) : tape_value(s.lhs);
-    const double dl = ops::add_op::backward_lhs(lhs, m, sum, g);
-    const double gm = ops::add_op::backward_rhs(lhs, m, sum, g);
-    if (t != first) {
-      tape_adjoint((t - 1)->s) = dl;
-    } else {
-      tape_adjoint(s.lhs) += dl;
-    }
-    tape_adjoint(t->m) = gm;
-    const double a = tape_value(t->a), b = tape_value(t->b);
-    tape_adjoint(t->a) += ops::mul_op::backward_lhs(a, b, m, gm);
-    tape_adjoint(t->b) += ops::mul_op::backward_rhs(a, b, m, gm);
-    g = dl;
+/// Term `t`'s sum `s = lhs + m` backward, given its adjoint `g`, in backward()'s order: the
+/// sum's contribution into `lhs` (assigned when `lhs` is the previous sum, whose only one it
+/// is; added into c), then into the product (its only one: its adjoint), then the product's
+/// into its factors, left first. Returns the contribution into `lhs`.
+template <bool IntoPreviousSum>
+[[gnu::always_inline]] inline double backward_term(const TapeTerm* t, Node* lhs, double g) {
+  const double m = tape_value(t->m);
+  const double sum = tape_value(t->s);
+  const double l = tape_value(lhs);
+  const double dl = ops::add_op::backward_lhs(l, m, sum, g);
+  if constexpr (IntoPreviousSum) {
+    tape_adjoint(lhs) = dl;
+  } else {
+    tape_adjoint(lhs) += dl;
   }
+  const double gm = ops::add_op::backward_rhs(l, m, sum, g);
+  tape_adjoint(t->m) = gm;
+  const double a = tape_value(t->a), b = tape_value(t->b);
+  tape_adjoint(t->a) += ops::mul_op::backward_lhs(a, b, m, gm);
+  tape_adjoint(t->b) += ops::mul_op::backward_rhs(a, b, m, gm);
+  return dl;
+}
+
+/// A chain's terms backward in backward()'s order, given the last sum's adjoint `g`: from the
+/// last term to the first (backward_term), the previous sum's adjoint held in a register. The
+/// sums and products but the last sum have no other use in the graph.
+[[gnu::always_inline]] inline void backward_terms(const TapeStep& s, const TapeTerm* terms,
+                                                  double g) {
+  const TapeTerm* const first = terms + s.word;
+  for (const TapeTerm* t = first + s.count - 1; t != first; --t) {
+    g = backward_term<true>(t, (t - 1)->s, g);
+  }
+  backward_term<false>(first, s.lhs, g);
 }
 
 /// Recomputes every step from the leaves' current data(), each result into its node (so
@@ -155,7 +167,9 @@ inline void replay_forward(const TapeProgram& p) {
     with_tape_kind<tape_kind_all>(s.kind, [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
       if constexpr (K == tape_kind_chain) {
-        forward_chain(s, terms);
+        forward_terms(s, terms);
+      } else if constexpr (K > tape_kind_chain) {  // a neuron: its activation on the last sum
+        tape_value(s.out) = tape_neuron_activation<K>{}.value(forward_terms(s, terms));
       } else {
         forward_step<K>(s);
       }
@@ -186,7 +200,13 @@ inline void replay_backward(TapeProgram& p) {
     with_tape_kind<tape_kind_all>(s.kind, [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
       if constexpr (K == tape_kind_chain) {
-        backward_chain(s, terms);
+        backward_terms(s, terms, tape_adjoint(s.out));
+      } else if constexpr (K > tape_kind_chain) {  // a neuron: its activation, then the terms
+        Node* const sum = terms[s.word + s.count - 1].s;
+        const double g = tape_neuron_activation<K>::backward(tape_value(sum), tape_value(s.out),
+                                                             tape_adjoint(s.out));
+        tape_adjoint(sum) = g;  // the sum's only use: its one contribution
+        backward_terms(s, terms, g);
       } else {
         backward_step<K>(s);
       }
