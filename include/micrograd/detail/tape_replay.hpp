@@ -111,6 +111,7 @@ template <std::size_t K>
   const TapeTerm* t = terms + s.word;
   const TapeTerm* const end = t + s.count;
   double acc = tape_value(s.lhs);
+#pragma GCC unroll 2
   for (; t != end; ++t) {
     const double m = ops::mul_op::value(tape_value(t->a), tape_value(t->b));
     tape_value(t->m) = m;
@@ -149,6 +150,7 @@ template <bool IntoPreviousSum>
 [[gnu::always_inline]] inline void backward_terms(const TapeStep& s, const TapeTerm* terms,
                                                   double g) {
   const TapeTerm* const first = terms + s.word;
+#pragma GCC unroll 2
   for (const TapeTerm* t = first + s.count - 1; t != first; --t) {
     g = backward_term<true>(t, (t - 1)->s, g);
   }
