@@ -321,7 +321,20 @@ std::vector<Value> fusion_shape(int shape, const std::vector<Value>& x) {
       break;
     }
     case 10: keep(chain(keep(x[0] * x[1]), 2).tanh()); break;  // c a product (the seed's neuron)
-    default: keep(chain(chain(x[5], 2).relu(), 3).relu()); break;  // a neuron's output as c
+    case 11: keep(chain(chain(x[5], 2).relu(), 3).relu()); break;  // a neuron's output as c
+    case 12: {  // a neuron between two terms of another (its last input) adding into a leaf the
+                // other's first term adds into too: the outer chain may not move past it
+      Value h = keep(keep(x[5] + keep(x[0] * x[1])).tanh());
+      Value s0 = keep(x[4] + keep(x[0] * x[2]));
+      keep(keep(s0 + keep(h * x[3])).tanh());
+      break;
+    }
+    default: {  // the same without the shared leaf: both neurons are one step each
+      Value h = keep(keep(x[5] + keep(x[1] * x[1])).tanh());
+      Value s0 = keep(x[4] + keep(x[0] * x[2]));
+      keep(keep(s0 + keep(h * x[3])).tanh());
+      break;
+    }
   }
   return n;
 }
@@ -339,7 +352,7 @@ TEST(Tape, FusedChainsAndNeuronsReplayAsTheRebuiltGraph) {
     for (int j = 0; j < 6; ++j) in.push_back(rng.uniform(-2.0, 2.0));
     inputs.push_back(in);
   }
-  for (int shape = 0; shape <= 11; ++shape) {
+  for (int shape = 0; shape <= 13; ++shape) {
     std::vector<Value> x(6);
     for (double start_grad : {0.0, 0.1}) {  // 0.0 first: leaves no pass has reached
       for (Value& v : x) v = Value(0.0);

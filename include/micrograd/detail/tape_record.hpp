@@ -123,6 +123,17 @@ inline constexpr std::size_t tape_activations_size = boost::mp11::mp_size<tape_a
   return found;
 }
 
+/// A chain while recording (record_tape, phases 4 to 6): its last sum, its activation (or
+/// null), the forward indices of its first and last member, its terms, whether it is one step.
+struct ChainFound {
+  Node* top;
+  Node* act;
+  std::size_t first;
+  std::size_t last;
+  std::uint32_t count;
+  bool fused = false;
+};
+
 /// Records the graph behind `root` into `t` (which must be empty). Iterative: constant stack,
 /// heap linear in the graph. Uses the nodes' scratch fields as backward() does (`mark` as a
 /// visited flag, `pending` for backward_schedule's counts and then as the position) and leaves
@@ -139,6 +150,9 @@ inline void record_tape(Node* root, TapeProgram& t) {
   std::vector<Node*> stack;     // to visit
   std::vector<Node*> interior;  // backward()'s processing order
   std::vector<std::uint32_t> uses;  // per position: uses as an input inside the graph
+  std::vector<std::uint32_t> member;  // per step (forward order): its chain, if any
+  std::vector<std::uint32_t> stamp;   // per position: the chain whose check last marked it
+  std::vector<ChainFound> chains;
   ScheduleScratch scratch;
   auto restore = [&]() noexcept {
     for (Node* n : found) {
@@ -205,44 +219,97 @@ inline void record_tape(Node* root, TapeProgram& t) {
     }
     auto single_use = [&](const Node* n) { return uses[n->pending] == 1; };
 
-    // Phase 4: the steps in forward order, chains fused (tape_kind_chain).
+    // Phase 4: the chains (tape_kind_chain), found by their structure, in forward order.
     constexpr OpCode mul = op_code<ops::mul_op>, add = op_code<ops::add_op>;
+    constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
     auto at = [&](std::size_t k) { return interior[steps - 1 - k]; };  // forward order
-    // Whether steps k, k + 1 are a term m = a * b, s = lhs + m, m used once.
-    auto term_at = [&](std::size_t k) {
-      if (k + 1 >= steps) return false;
-      const Node* const m = at(k);
-      const Node* const s = at(k + 1);
-      return m->op == mul && s->op == add && s->rhs == m && s->lhs != m && single_use(m);
+    auto fidx = [&](const Node* n) -> std::size_t { return n->pending - leaves; };
+    // A term's sum: `lhs + m`, m = a * b used once (by this sum).
+    auto term_sum = [&](const Node* n) {
+      return n->op == add && n->rhs->op == mul && n->rhs != n->lhs && single_use(n->rhs);
     };
-    t.reset.reserve(steps);
-    for (std::size_t k = 0; k < steps;) {
+    member.assign(steps, none);
+    for (std::size_t k = 0; k < steps; ++k) {
       Node* const n = at(k);
-      if (term_at(k)) {
-        const std::size_t first = t.terms.size();
-        Node* const c = at(k + 1)->lhs;
-        for (;;) {
-          Node* const m = at(k);
-          Node* const s = at(k + 1);
-          t.terms.push_back(TapeTerm{m->lhs, m->rhs, m, s});
-          k += 2;
-          if (!(term_at(k) && at(k + 1)->lhs == s && single_use(s))) break;
-        }
-        Node* const last = t.terms.back().s;
-        const auto count = static_cast<std::uint32_t>(t.terms.size() - first);
-        const std::size_t act = k < steps ? activation_of(at(k)->op) : tape_activations_size;
-        if (act < tape_activations_size && at(k)->lhs == last && single_use(last)) {
-          Node* const out = at(k);
-          t.steps.push_back(TapeStep{out, c, c, first, count,
-                                     static_cast<std::uint8_t>(tape_kind_chain + 1 + act),
-                                     out->op});
-          if (out != root) t.reset.push_back(out);
-          ++k;
+      if (term_sum(n)) {
+        Node* const prev = n->lhs;
+        std::uint32_t id = none;
+        if (!prev->is_leaf() && member[fidx(prev)] != none &&
+            chains[member[fidx(prev)]].top == prev && chains[member[fidx(prev)]].act == nullptr &&
+            single_use(prev)) {
+          id = member[fidx(prev)];  // the chain goes on
+          ++chains[id].count;
+          chains[id].top = n;
+          chains[id].last = k;
         } else {
-          t.steps.push_back(TapeStep{last, c, c, first, count,
-                                     static_cast<std::uint8_t>(tape_kind_chain), add});
-          if (last != root) t.reset.push_back(last);
+          id = static_cast<std::uint32_t>(chains.size());
+          chains.push_back(ChainFound{n, nullptr, fidx(n->rhs), k, 1});
         }
+        member[fidx(n->rhs)] = id;
+        member[k] = id;
+      } else if (activation_of(n->op) < tape_activations_size && !n->lhs->is_leaf()) {
+        const std::uint32_t id = member[fidx(n->lhs)];
+        if (id != none && chains[id].top == n->lhs && single_use(n->lhs)) {
+          chains[id].act = n;
+          chains[id].last = k;
+          member[k] = id;
+        }
+      }
+    }
+    // Phase 5: which chains can be one step. The steps between a chain's first and last member
+    // (in forward order) run, in the reverse sweep, after all of the chain's terms instead of
+    // between them: allowed when none of them adds into an input of the terms it is moved
+    // past, and when each of them that belongs to another chain has that whole chain in the
+    // same gap (so that moves compose). Within a chain, each product must come right before
+    // its sum, the activation right after the last sum. Otherwise the chain's nodes stay steps
+    // of their own.
+    stamp.assign(found.size(), none);
+    for (std::uint32_t id = 0; id < chains.size(); ++id) {
+      ChainFound& ch = chains[id];
+      std::size_t previous = ch.first;  // the last member of `id` so far
+      std::size_t nested_end = 0;       // no member of `id` before this (a nested chain's end)
+      bool ok = true;
+      for (std::size_t k = ch.first; k <= ch.last && ok; ++k) {
+        const Node* const n = at(k);
+        const std::uint32_t m = member[k];
+        if (m == id) {
+          if (k < nested_end) ok = false;
+          if (n->op == mul && (k + 1 > ch.last || at(k + 1)->rhs != n)) ok = false;
+          if (n == ch.act && at(k - 1) != ch.top) ok = false;
+          stamp[n->lhs->pending] = id;  // the inputs it adds into
+          if (n->is_binary()) stamp[n->rhs->pending] = id;
+          previous = k;
+          continue;
+        }
+        if (stamp[n->lhs->pending] == id || (n->is_binary() && stamp[n->rhs->pending] == id)) {
+          ok = false;
+        }
+        if (m != none) {
+          if (chains[m].first < previous) ok = false;
+          if (chains[m].last + 1 > nested_end) nested_end = chains[m].last + 1;
+        }
+      }
+      ch.fused = ok;
+    }
+
+    // Phase 6: the steps in forward order, a fused chain at its last member.
+    t.reset.reserve(steps);
+    for (std::size_t k = 0; k < steps; ++k) {
+      Node* const n = at(k);
+      const std::uint32_t id = member[k];
+      if (id != none && chains[id].fused) {
+        const ChainFound& ch = chains[id];
+        if (k != ch.last) continue;
+        const std::size_t first = t.terms.size();
+        t.terms.resize(first + ch.count);
+        Node* s = ch.top;
+        for (std::size_t i = ch.count; i-- > 0; s = s->lhs) {
+          t.terms[first + i] = TapeTerm{s->rhs->lhs, s->rhs->rhs, s->rhs, s};
+        }
+        const std::uint8_t kind = static_cast<std::uint8_t>(
+            ch.act != nullptr ? tape_kind_chain + 1 + activation_of(ch.act->op) : tape_kind_chain);
+        t.steps.push_back(TapeStep{n, s, s, first, ch.count, kind, n->op});  // s: c
+        if (n != root) t.reset.push_back(n);
         continue;
       }
       std::uint64_t w = 0;
@@ -250,7 +317,6 @@ inline void record_tape(Node* root, TapeProgram& t) {
       t.steps.push_back(TapeStep{n, n->lhs, n->is_binary() ? n->rhs : n->lhs, w, 0,
                                  tape_kind_of(n->op), n->op});
       if (n != root) t.reset.push_back(n);
-      ++k;
     }
   } catch (...) {
     restore();
