@@ -57,12 +57,13 @@ inline constexpr std::size_t tape_kind_user_unary = builtin_unary_count + builti
 inline constexpr std::size_t tape_kind_user_binary = tape_kind_user_unary + 1;
 /// A chain of n >= 1 terms `s_0 = c + a_0*b_0`, `s_k = s_(k-1) + a_k*b_k` (a neuron's sum from
 /// its bias), whose products m_k and partial sums s_k (k < n - 1) have no other use in the
-/// graph: one step (`out` = s_(n-1), `lhs` = c, the terms in TapeProgram::terms from `word`,
-/// `count` of them). The sweeps keep the sum (forward) and the adjoint, which every m_k and s_k
+/// graph: one step (`out` = s_(n-1), `lhs` = c, `rhs` = s_(n-1), `count` terms in
+/// TapeProgram::terms from the byte offset `word`). The sweeps keep the sum (forward) and the adjoint, which every m_k and s_k
 /// share (reverse), in a register; each node is still computed by its op's functor as alone.
 inline constexpr std::size_t tape_kind_chain = tape_kind_user_binary + 1;
 /// A neuron: a chain whose last sum has no other use than an activation from this list, applied
-/// right after it; one step (`out`: the activation's node; else as a chain), kind
+/// right after it; one step (`out`: the activation's node, `rhs` its input s_(n-1); else as a
+/// chain), kind
 /// tape_kind_chain + 1 + the activation's index here.
 using tape_activations = boost::mp11::mp_list<ops::tanh_op, ops::relu_op, ops::sigmoid_op>;
 inline constexpr std::size_t tape_kind_all =
@@ -79,9 +80,9 @@ inline constexpr std::size_t tape_kind_all =
   return static_cast<std::uint8_t>(tape_kind_user_binary);
 }
 
-/// One step: the node it computes and its inputs (`rhs == lhs` for an op of one input), the op
-/// word (pow's exponent, a user op's state; a chain's first term), the op code (read for user
-/// ops only), the kind.
+/// One step: the node it computes and its inputs (`rhs == lhs` for an op of one input; a
+/// chain's: see tape_kind_chain), the op word (pow's exponent, a user op's state; the byte
+/// offset of a chain's first term), the op code (read for user ops only), the kind.
 struct TapeStep {
   Node* out;
   Node* lhs;
@@ -308,7 +309,8 @@ inline void record_tape(Node* root, TapeProgram& t) {
         }
         const std::uint8_t kind = static_cast<std::uint8_t>(
             ch.act != nullptr ? tape_kind_chain + 1 + activation_of(ch.act->op) : tape_kind_chain);
-        t.steps.push_back(TapeStep{n, s, s, first, ch.count, kind, n->op});  // s: c
+        t.steps.push_back(TapeStep{n, s, ch.top, first * sizeof(TapeTerm), ch.count, kind,
+                                   n->op});  // s: c
         if (n != root) t.reset.push_back(n);
         continue;
       }

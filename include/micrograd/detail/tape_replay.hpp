@@ -104,11 +104,17 @@ template <std::size_t K>
   }
 }
 
+/// A chain step's first term (`word`: its byte offset).
+[[gnu::always_inline]] inline const TapeTerm* chain_terms(const TapeStep& s,
+                                                          const TapeTerm* terms) {
+  return reinterpret_cast<const TapeTerm*>(reinterpret_cast<const char*>(terms) + s.word);
+}
+
 /// A chain's terms (tape_kind_chain) forward from c's value: each product, then the sum with
 /// the previous one (lhs: the previous sum, rhs: the product), the sum kept in a register.
 /// Returns the last sum.
 [[gnu::always_inline]] inline double forward_terms(const TapeStep& s, const TapeTerm* terms) {
-  const TapeTerm* t = terms + s.word;
+  const TapeTerm* t = chain_terms(s, terms);
   const TapeTerm* const end = t + s.count;
   double acc = tape_value(s.lhs);
 #pragma GCC unroll 2
@@ -149,7 +155,7 @@ template <bool IntoPreviousSum>
 /// sums and products but the last sum have no other use in the graph.
 [[gnu::always_inline]] inline void backward_terms(const TapeStep& s, const TapeTerm* terms,
                                                   double g) {
-  const TapeTerm* const first = terms + s.word;
+  const TapeTerm* const first = chain_terms(s, terms);
 #pragma GCC unroll 2
   for (const TapeTerm* t = first + s.count - 1; t != first; --t) {
     g = backward_term<true>(t, (t - 1)->s, g);
@@ -204,7 +210,7 @@ inline void replay_backward(TapeProgram& p) {
       if constexpr (K == tape_kind_chain) {
         backward_terms(s, terms, tape_adjoint(s.out));
       } else if constexpr (K > tape_kind_chain) {  // a neuron: its activation, then the terms
-        Node* const sum = terms[s.word + s.count - 1].s;
+        Node* const sum = s.rhs;
         const double g = tape_neuron_activation<K>::backward(tape_value(sum), tape_value(s.out),
                                                              tape_adjoint(s.out));
         tape_adjoint(sum) = g;  // the sum's only use: its one contribution
