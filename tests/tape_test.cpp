@@ -294,14 +294,28 @@ std::vector<Value> fusion_shape(int shape, const std::vector<Value>& x) {
     return c;
   };
   switch (shape) {
-    case 0: keep(chain(x[5], 1).tanh()); break;
-    case 1: keep(chain(x[5], 4).relu()); break;
-    case 2: keep(chain(x[5], 7).sigmoid()); break;
-    case 3: keep(chain(x[5], 3).exp()); break;                    // no fused activation
-    case 4: keep(chain(x[5], 2) * 2.0); break;                      // a chain alone
-    case 5: keep(keep(x[0] + keep(x[0] * x[1])).tanh()); break;     // c is a factor too
-    case 6: keep(keep(x[2] + keep(x[2] * x[2])) * x[2]); break;     // c == a == b, used again
-    case 7: {                                                        // a partial sum used again
+    case 0:
+      keep(chain(x[5], 1).tanh());
+      break;
+    case 1:
+      keep(chain(x[5], 4).relu());
+      break;
+    case 2:
+      keep(chain(x[5], 7).sigmoid());
+      break;
+    case 3:  // no fused activation
+      keep(chain(x[5], 3).exp());
+      break;
+    case 4:  // a chain alone
+      keep(chain(x[5], 2) * 2.0);
+      break;
+    case 5:  // c is a factor too
+      keep(keep(x[0] + keep(x[0] * x[1])).tanh());
+      break;
+    case 6:  // c == a == b, used again
+      keep(keep(x[2] + keep(x[2] * x[2])) * x[2]);
+      break;
+    case 7: {  // a partial sum used again
       Value s1 = chain(x[5], 2);
       Value s2 = keep(s1 + keep(x[3] * x[4]));
       keep(keep(s2.tanh()) * s1);
@@ -316,12 +330,15 @@ std::vector<Value> fusion_shape(int shape, const std::vector<Value>& x) {
     case 9: {  // a layer: neurons sharing inputs, then a neuron on their outputs
       Value h0 = keep(chain(x[5], 3).tanh());
       Value h1 = keep(chain(x[4], 3).tanh());
-      keep(keep(keep(keep(x[0] + keep(h0 * x[1])) + keep(h1 * x[2])).sigmoid()) +
-           keep(h0 * h1));
+      keep(keep(keep(keep(x[0] + keep(h0 * x[1])) + keep(h1 * x[2])).sigmoid()) + keep(h0 * h1));
       break;
     }
-    case 10: keep(chain(keep(x[0] * x[1]), 2).tanh()); break;  // c a product (the seed's neuron)
-    case 11: keep(chain(chain(x[5], 2).relu(), 3).relu()); break;  // a neuron's output as c
+    case 10:  // c a product (the seed's neuron)
+      keep(chain(keep(x[0] * x[1]), 2).tanh());
+      break;
+    case 11:  // a neuron's output as c
+      keep(chain(chain(x[5], 2).relu(), 3).relu());
+      break;
     case 12: {  // a neuron between two terms of another (its last input) adding into a leaf the
                 // other's first term adds into too: the outer chain may not move past it
       Value h = keep(keep(x[5] + keep(x[0] * x[1])).tanh());
@@ -342,10 +359,11 @@ std::vector<Value> fusion_shape(int shape, const std::vector<Value>& x) {
 TEST(Tape, FusedChainsAndNeuronsReplayAsTheRebuiltGraph) {
   const double inf = std::numeric_limits<double>::infinity();
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::vector<std::vector<double>> inputs = {
-      {0.5, -1.25, 2.0, 0.75, -0.5, 0.125}, {-3.0, 0.25, -0.5, 1.5, 2.5, -1.0},
-      {0.0, -0.0, 0.0, -0.0, 0.0, -0.0},    {inf, 0.0, -1.0, nan, 2.0, 0.5},
-      {1e308, 1e308, -2.0, 5e-324, -0.0, 3.0}};
+  std::vector<std::vector<double>> inputs = {{0.5, -1.25, 2.0, 0.75, -0.5, 0.125},
+                                             {-3.0, 0.25, -0.5, 1.5, 2.5, -1.0},
+                                             {0.0, -0.0, 0.0, -0.0, 0.0, -0.0},
+                                             {inf, 0.0, -1.0, nan, 2.0, 0.5},
+                                             {1e308, 1e308, -2.0, 5e-324, -0.0, 3.0}};
   rp::Rng rng(5);
   for (int i = 0; i < 40; ++i) {  // where the order of additions shows in the last bits
     std::vector<double> in;
@@ -387,8 +405,10 @@ TEST(Tape, FusedChainsAndNeuronsReplayAsTheRebuiltGraph) {
           Value(rebuilt.back()).backward();
           ASSERT_EQ(rebuilt.size(), recorded.size());
           for (std::size_t i = 0; i < rebuilt.size(); ++i) {
-            EXPECT_TRUE(same_bits(data[i], rebuilt[i].data())) << "shape " << shape << " node " << i;
-            EXPECT_TRUE(same_bits(grad[i], rebuilt[i].grad())) << "shape " << shape << " node " << i;
+            EXPECT_TRUE(same_bits(data[i], rebuilt[i].data()))
+                << "shape " << shape << " node " << i;
+            EXPECT_TRUE(same_bits(grad[i], rebuilt[i].grad()))
+                << "shape " << shape << " node " << i;
           }
           for (std::size_t i = 0; i < x.size(); ++i) {
             const double want = first ? fresh[i].grad() : x[i].grad();
@@ -399,7 +419,6 @@ TEST(Tape, FusedChainsAndNeuronsReplayAsTheRebuiltGraph) {
     }
   }
 }
-
 
 TEST(Tape, SharedSubexpressionsAndNodesUsedTwice) {
   Value x(1.5), y(-0.5);

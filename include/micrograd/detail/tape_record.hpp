@@ -58,8 +58,9 @@ inline constexpr std::size_t tape_kind_user_binary = tape_kind_user_unary + 1;
 /// A chain of n >= 1 terms `s_0 = c + a_0*b_0`, `s_k = s_(k-1) + a_k*b_k` (a neuron's sum from
 /// its bias), whose products m_k and partial sums s_k (k < n - 1) have no other use in the
 /// graph: one step (`out` = s_(n-1), `lhs` = c, `rhs` = s_(n-1), `count` terms in
-/// TapeProgram::terms from the byte offset `word`). The sweeps keep the sum (forward) and the adjoint, which every m_k and s_k
-/// share (reverse), in a register; each node is still computed by its op's functor as alone.
+/// TapeProgram::terms from the byte offset `word`). The sweeps keep the sum (forward) and the
+/// adjoint, which every m_k and s_k share (reverse), in a register; each node is still computed by
+/// its op's functor as alone.
 inline constexpr std::size_t tape_kind_chain = tape_kind_user_binary + 1;
 /// A neuron: a chain whose last sum has no other use than an activation from this list, applied
 /// right after it; one step (`out`: the activation's node, `rhs` its input s_(n-1); else as a
@@ -104,13 +105,13 @@ struct TapeTerm {
 /// A recorded graph. Invariant: every node named here lives while the Tape holds its root.
 struct TapeProgram {
   Node* root = nullptr;
-  std::size_t nodes = 0;            ///< recorded nodes: distinct leaves plus interior
-  std::vector<TapeStep> steps;      ///< forward order
-  std::vector<TapeTerm> terms;      ///< the chains' terms, chain after chain
-  std::vector<Node*> leaves;        ///< distinct leaves (tape_leaf_first_pass)
-  std::vector<Node*> reset;         ///< interior nodes but the root and chains' insides: their
-                                    ///< adjoint starts at -0.0 every reverse sweep
-  bool leaves_reached = false;      ///< every leaf has had tape_leaf_first_pass
+  std::size_t nodes = 0;        ///< recorded nodes: distinct leaves plus interior
+  std::vector<TapeStep> steps;  ///< forward order
+  std::vector<TapeTerm> terms;  ///< the chains' terms, chain after chain
+  std::vector<Node*> leaves;    ///< distinct leaves (tape_leaf_first_pass)
+  std::vector<Node*> reset;     ///< interior nodes but the root and chains' insides: their
+                                ///< adjoint starts at -0.0 every reverse sweep
+  bool leaves_reached = false;  ///< every leaf has had tape_leaf_first_pass
 };
 
 inline constexpr std::size_t tape_activations_size = boost::mp11::mp_size<tape_activations>::value;
@@ -147,9 +148,9 @@ struct ChainFound {
 /// afresh and then rebuilt by the same code has the same parents each time, so the replay adds
 /// in the order of backward() on the rebuilt graph.
 inline void record_tape(Node* root, TapeProgram& t) {
-  std::vector<Node*> found;     // every node of the graph, once (to restore the scratch fields)
-  std::vector<Node*> stack;     // to visit
-  std::vector<Node*> interior;  // backward()'s processing order
+  std::vector<Node*> found;         // every node of the graph, once (to restore the scratch fields)
+  std::vector<Node*> stack;         // to visit
+  std::vector<Node*> interior;      // backward()'s processing order
   std::vector<std::uint32_t> uses;  // per position: uses as an input inside the graph
   std::vector<std::uint32_t> member;  // per step (forward order): its chain, if any
   std::vector<std::uint32_t> stamp;   // per position: the chain whose check last marked it
@@ -275,7 +276,9 @@ inline void record_tape(Node* root, TapeProgram& t) {
         const std::uint32_t m = member[k];
         if (m == id) {
           if (k < nested_end) ok = false;
-          if (n->op == mul && (k + 1 > ch.last || at(k + 1)->rhs != n)) ok = false;
+          if (n->op == mul && (k + 1 > ch.last || !at(k + 1)->is_binary() || at(k + 1)->rhs != n)) {
+            ok = false;
+          }
           if (n == ch.act && at(k - 1) != ch.top) ok = false;
           stamp[n->lhs->pending] = id;  // the inputs it adds into
           if (n->is_binary()) stamp[n->rhs->pending] = id;
@@ -309,15 +312,15 @@ inline void record_tape(Node* root, TapeProgram& t) {
         }
         const std::uint8_t kind = static_cast<std::uint8_t>(
             ch.act != nullptr ? tape_kind_chain + 1 + activation_of(ch.act->op) : tape_kind_chain);
-        t.steps.push_back(TapeStep{n, s, ch.top, first * sizeof(TapeTerm), ch.count, kind,
-                                   n->op});  // s: c
+        t.steps.push_back(
+            TapeStep{n, s, ch.top, first * sizeof(TapeTerm), ch.count, kind, n->op});  // s: c
         if (n != root) t.reset.push_back(n);
         continue;
       }
       std::uint64_t w = 0;
       if (!n->is_binary()) std::memcpy(&w, &n->exponent, sizeof w);
-      t.steps.push_back(TapeStep{n, n->lhs, n->is_binary() ? n->rhs : n->lhs, w, 0,
-                                 tape_kind_of(n->op), n->op});
+      t.steps.push_back(
+          TapeStep{n, n->lhs, n->is_binary() ? n->rhs : n->lhs, w, 0, tape_kind_of(n->op), n->op});
       if (n != root) t.reset.push_back(n);
     }
   } catch (...) {
