@@ -1,8 +1,10 @@
 // micrograd's moons demo (demo.ipynb) in C++: MLP(2, [16, 16, 1]) learns to separate two
 // interleaving half-moons with an SVM max-margin loss, 100 steps of full-batch gradient descent.
 // Prints the notebook's 100 lines, trains the same model again on the compile-time engine
-// (ct::MLP<2, 16, 16, 1>) and checks that it follows the same curve, reports both engines' wall
-// times, and draws the decision boundary and the training curves with gnuplot.
+// (ct::MLP<2, 16, 16, 1>) and checks that it follows the same curve, then once more with the
+// loss graph recorded once and replayed through micrograd::Tape (replay.cpp: the same losses bit
+// for bit), reports the times, and draws the decision boundary and the training curves with
+// gnuplot.
 //
 //   moons [DATA.csv] [--expect STEPS.txt] [--out DIR]
 //
@@ -27,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "replay.hpp"
 #include "support/moons_demo.hpp"
 
 #ifndef MOONS_DATA_CSV
@@ -376,6 +379,17 @@ int run(const Options& o) {
       "loss %.3g, %s accuracies%s\n",
       engines, same_accuracy ? "same" : "DIFFERENT", engines_ok ? "" : "  <-- FAILED");
 
+  const moons_replay::Result replayed = moons_replay::train(data);
+  bool tape_same = replayed.curve.size() == dynamic_curve.size();
+  for (std::size_t k = 0; tape_same && k < replayed.curve.size(); ++k) {
+    tape_same = replayed.curve[k].loss == dynamic_curve[k].loss &&
+                replayed.curve[k].accuracy == dynamic_curve[k].accuracy;
+  }
+  ok = ok && tape_same;
+  std::printf("the graph recorded once and replayed by micrograd::Tape: %s%s\n",
+              tape_same ? "the same 100 losses and accuracies, bit for bit" : "DIFFERENT",
+              tape_same ? "" : "  <-- FAILED");
+
   if (!o.expect.empty()) {
     std::vector<std::string> lines;
     const std::vector<StepResult> notebook = read_notebook(o.expect, lines);
@@ -402,6 +416,8 @@ int run(const Options& o) {
               dynamic_time.wall * 1e3, dynamic_time.cpu * 1e3);
   std::printf("  ct::MLP<2, 16, 16, 1>, the compile-time engine       %9.2f ms %9.2f ms\n",
               ct_time.wall * 1e3, ct_time.cpu * 1e3);
+  std::printf("  micrograd::Tape, recorded once (included), replayed  %9.2f ms %9.2f ms\n",
+              replayed.wall * 1e3, replayed.cpu * 1e3);
   std::printf("  (micrograd's notebook takes minutes for the same loop in Python)\n");
 
   fs::create_directories(o.out);

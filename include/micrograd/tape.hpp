@@ -14,10 +14,10 @@
 /// backward()'s own order. Ops that choose by value (relu, abs, max, min) choose again at every
 /// replay; control flow in the caller's code is not recorded (as torch.jit.trace).
 ///
-/// Costs: the recording is linear in the graph (iterative, so any depth); a tape keeps about
-/// 41 bytes per node in dense arrays (detail/tape_record.hpp) besides the nodes, which it shares
-/// (they live while it does, as if it held a handle to the root). Design and measurements:
-/// docs/tape.md.
+/// Costs: the recording is linear in the graph (iterative, so any depth); a tape keeps a
+/// program of 8 to 48 bytes per node (detail/tape_record.hpp) besides the nodes, which it
+/// shares (they live while it does, as if it held a handle to the root) and which hold the
+/// numbers and adjoints the replay works on. Design and measurements: docs/tape.md.
 ///
 /// Threads: a Tape is used by one thread at a time, and while it replays, its nodes must not be
 /// used by another thread (as for Value: a graph belongs to one thread at a time).
@@ -48,19 +48,19 @@ class Tape {
   /// Records the graph behind `root` (everything it was computed from), in topological order.
   /// Throws std::length_error beyond 2^32 - 2 nodes, std::bad_alloc if memory runs out.
   explicit Tape(const Value& root) : root_(root) {
-    detail::record_tape(detail::ValueAccess::node(root), arrays_);
+    detail::record_tape(detail::ValueAccess::node(root), program_);
   }
 
   Tape(const Tape&) = default;
   Tape& operator=(const Tape&) = default;
   /// Moving takes the recording; `other` is left empty (using it throws std::logic_error).
-  Tape(Tape&& other) noexcept : root_(std::move(other.root_)), arrays_(std::move(other.arrays_)) {
+  Tape(Tape&& other) noexcept : root_(std::move(other.root_)), program_(std::move(other.program_)) {
     other.clear();
   }
   Tape& operator=(Tape&& other) noexcept {
     if (this != &other) {
       root_ = std::move(other.root_);
-      arrays_ = std::move(other.arrays_);
+      program_ = std::move(other.program_);
       other.clear();
     }
     return *this;
@@ -71,21 +71,23 @@ class Tape {
   /// nodes' data() show the results (the root's is value()).
   void forward() {
     check("forward");
-    detail::replay_forward(arrays_);
+    detail::replay_forward(program_);
   }
 
-  /// As root.backward() on the graph rebuilt at the numbers of the last forward() (or of the
-  /// recording): the root's grad() is 1, every interior node's grad() shows this pass, every
-  /// leaf's grad() accumulates.
+  /// As root.backward() on the recorded graph at its nodes' current data() (those of the last
+  /// forward(), unless changed since through a handle), adding in the order root.backward()
+  /// would on the graph rebuilt: the root's grad() is 1, every interior node's grad() shows this
+  /// pass, every leaf's grad() accumulates.
   void backward() {
     check("backward");
-    detail::replay_backward(arrays_);
+    detail::replay_backward(program_);
   }
 
-  /// The root's value after the last forward() (at the recording before the first).
+  /// The root's value: its data(), which the last forward() of any tape sharing its nodes
+  /// wrote (or the recording's, before any).
   [[nodiscard]] double value() const {
     check("value");
-    return arrays_.value.back();
+    return detail::tape_value(program_.root);
   }
 
   /// The recorded root (a handle to its node).
@@ -97,9 +99,9 @@ class Tape {
   /// Whether this tape holds a recording (false when default-constructed or moved from).
   [[nodiscard]] bool recorded() const noexcept { return root_.has_value(); }
   /// Recorded nodes: the distinct leaves plus the interior nodes (0 when empty).
-  [[nodiscard]] std::size_t size() const noexcept { return arrays_.positions(); }
+  [[nodiscard]] std::size_t size() const noexcept { return program_.nodes; }
   /// Recorded leaves (distinct).
-  [[nodiscard]] std::size_t leaves() const noexcept { return arrays_.leaves; }
+  [[nodiscard]] std::size_t leaves() const noexcept { return program_.leaves.size(); }
 
  private:
   void check(const char* what) const {
@@ -111,11 +113,11 @@ class Tape {
   }
   void clear() noexcept {
     root_.reset();
-    arrays_ = detail::TapeArrays{};
+    program_ = detail::TapeProgram{};
   }
 
   std::optional<Value> root_;  ///< shares the graph: every recorded node lives while it does
-  detail::TapeArrays arrays_;
+  detail::TapeProgram program_;
 };
 
 }  // namespace micrograd

@@ -1,14 +1,16 @@
 #pragma once
 /// \file
-/// Internal: a Tape's arrays and how they are recorded from a graph of the dynamic engine
-/// (micrograd::Tape, tape.hpp). Do not rely on anything here.
+/// Internal: a Tape's compiled program and how it is recorded from a graph of the dynamic
+/// engine (micrograd::Tape, tape.hpp). Do not rely on anything here.
 ///
-/// Two index spaces: a *position* (`TapePos`) numbers every recorded node, the graph's distinct
-/// leaves first, at [0, leaves), then its interior nodes; a *step* `k` is the interior node at
-/// position `leaves + k`. Steps are in a topological order (a step reads positions below its
-/// own), and that order reversed is the order in which Value::backward() processes the interior
-/// nodes (detail/tape_schedule.hpp), so a reverse sweep over the steps adds every adjoint
-/// contribution in the same order as backward() does.
+/// The program works on the graph's own nodes: a step reads its inputs' `data` and writes its
+/// node's, and the reverse sweep keeps every adjoint in the nodes' `grad` (which must show the
+/// pass anyway: API.md sections 1 and 6). So a replay copies nothing in or out, and the only
+/// fields of Node it touches are those of the accessors below (and `tape_leaf_first_pass`).
+///
+/// Steps are in a topological order (each reads nodes computed before it); that order reversed
+/// is the order in which Value::backward() processes the interior nodes (detail/tape_schedule.hpp),
+/// so the reverse sweep adds every adjoint contribution in backward()'s order.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,33 +25,50 @@
 #include "micrograd/detail/tape_schedule.hpp"
 #include "micrograd/ops/registry.hpp"
 
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/list.hpp>
+
 namespace micrograd::detail {
 
-/// A position on a tape (see the file comment).
-using TapePos = std::uint32_t;
+// ---- the only places where a replay touches a node ---------------------------------------------
+
+/// The number a node holds (forward() writes it for every interior node).
+[[gnu::always_inline]] inline double& tape_value(Node* n) noexcept { return n->data; }
+/// A node's adjoint: the reverse sweep accumulates into it, so it shows the pass afterwards.
+[[gnu::always_inline]] inline double& tape_adjoint(Node* n) noexcept { return n->grad; }
+/// A leaf before the tape's first pass, as backward()'s accumulate_leaf treats a leaf no pass has
+/// reached: its first contribution is taken as it is when its grad holds 0 (so that grad starts
+/// at -0.0, the identity of +); it is reached from now on. A leaf once reached stays reached
+/// (node.hpp: `unreached_leaf`), so a tape does this once.
+inline void tape_leaf_first_pass(Node* leaf) noexcept {
+  if (leaf->rhs != nullptr) {
+    if (leaf->grad == 0.0) leaf->grad = -0.0;
+    leaf->rhs = nullptr;
+  }
+}
+
+// ---- the program -------------------------------------------------------------------------------
 
 /// A step's op, densely numbered for the replay's switch: the registry's ops of one input (in
 /// unary_registry order), then its ops of two inputs (binary_registry order), then any user op
-/// of one input, then any user op of two inputs (those two go through user_ops[code]).
+/// of one input, then any user op of two inputs (those two go through user_ops[code]), then a
+/// dot-product chain (tape_kind_chain).
 inline constexpr std::size_t tape_kind_user_unary = builtin_unary_count + builtin_binary_count;
 inline constexpr std::size_t tape_kind_user_binary = tape_kind_user_unary + 1;
-inline constexpr std::size_t tape_kind_count = tape_kind_user_binary + 1;
-/// Two consecutive steps `x * y` then `+` (any inputs: a neuron's `acc + w*x`), replayed in one
-/// dispatch, each step still exactly as on its own: the first step has kind mul_then_add (the
-/// forward sweep runs both there), the second add_after_mul (the reverse sweep runs both).
-inline constexpr std::size_t tape_kind_mul_then_add = tape_kind_count;
-inline constexpr std::size_t tape_kind_add_after_mul = tape_kind_count + 1;
-/// A run of n >= 2 such pairs that sum as a neuron does (`((b + w0*x0) + w1*x1) + ...`: each
-/// `+` after the first adds its `*` to the previous `+`), replayed in one dispatch with the sum
-/// in a register, each step's arithmetic still exactly as on its own: the run's first step has
-/// kind chain_forward, its last chain_backward, both with `word` = n (the steps between keep
-/// their pair kinds and are never dispatched).
-inline constexpr std::size_t tape_kind_chain_forward = tape_kind_count + 2;
-inline constexpr std::size_t tape_kind_chain_backward = tape_kind_count + 3;
-inline constexpr std::size_t tape_kind_all = tape_kind_count + 4;
-
-template <class Op>
-inline constexpr std::size_t index_of_binary = ops::index_of<binary_registry, Op>;
+/// A chain of n >= 1 terms `s_0 = c + a_0*b_0`, `s_k = s_(k-1) + a_k*b_k` (a neuron's sum from
+/// its bias), whose products m_k and partial sums s_k (k < n - 1) have no other use in the
+/// graph: one step (`out` = s_(n-1), `lhs` = c, `rhs` = s_(n-1), `count` terms in
+/// TapeProgram::terms from the byte offset `word`). The sweeps keep the sum (forward) and the
+/// adjoint, which every m_k and s_k share (reverse), in a register; each node is still computed by
+/// its op's functor as alone.
+inline constexpr std::size_t tape_kind_chain = tape_kind_user_binary + 1;
+/// A neuron: a chain whose last sum has no other use than an activation from this list, applied
+/// right after it; one step (`out`: the activation's node, `rhs` its input s_(n-1); else as a
+/// chain), kind
+/// tape_kind_chain + 1 + the activation's index here.
+using tape_activations = boost::mp11::mp_list<ops::tanh_op, ops::relu_op, ops::sigmoid_op>;
+inline constexpr std::size_t tape_kind_all =
+    tape_kind_chain + 1 + boost::mp11::mp_size<tape_activations>::value;
 
 [[nodiscard]] constexpr std::uint8_t tape_kind_of(OpCode code) noexcept {
   const auto c = static_cast<std::size_t>(code);
@@ -62,63 +81,60 @@ inline constexpr std::size_t index_of_binary = ops::index_of<binary_registry, Op
   return static_cast<std::uint8_t>(tape_kind_user_binary);
 }
 
-/// A recorded graph as a struct of arrays. Per step: `kind`, `code` (read for user ops only),
-/// input positions `lhs` and `rhs` (`rhs == lhs` for an op of one input, so every load is in
-/// bounds), `word` (the node's 8-byte op word: pow's exponent, a user op's state). Per
-/// position: `value`, `adjoint` and the `node` itself (leaves are read and written through it;
-/// interior nodes are written back so their handles show the replay).
-struct TapeArrays {
-  TapePos leaves = 0;
-  std::vector<std::uint8_t> kind;
-  std::vector<OpCode> code;
-  std::vector<TapePos> lhs;
-  std::vector<TapePos> rhs;
-  std::vector<std::uint64_t> word;
-  std::vector<double> value;
-  std::vector<double> adjoint;
-  std::vector<Node*> node;
-
-  [[nodiscard]] std::size_t steps() const noexcept { return kind.size(); }
-  [[nodiscard]] std::size_t positions() const noexcept { return node.size(); }
+/// One step: the node it computes and its inputs (`rhs == lhs` for an op of one input; a
+/// chain's: see tape_kind_chain), the op word (pow's exponent, a user op's state; the byte
+/// offset of a chain's first term), the op code (read for user ops only), the kind.
+struct TapeStep {
+  Node* out;
+  Node* lhs;
+  Node* rhs;
+  std::uint64_t word;
+  std::uint32_t count;  ///< a chain's terms; else 0
+  std::uint8_t kind;
+  OpCode code;
 };
 
-/// Marks the pairs of consecutive steps `*` then `+` (see tape_kind_mul_then_add), left to right,
-/// then the runs of pairs that sum as a neuron does (tape_kind_chain_forward).
-inline void fuse_steps(TapeArrays& t) noexcept {
-  constexpr auto mul =
-      static_cast<std::uint8_t>(builtin_unary_count + index_of_binary<ops::mul_op>);
-  constexpr auto add =
-      static_cast<std::uint8_t>(builtin_unary_count + index_of_binary<ops::add_op>);
-  for (std::size_t k = 0; k + 1 < t.steps(); ++k) {
-    if (t.kind[k] == mul && t.kind[k + 1] == add) {
-      t.kind[k] = static_cast<std::uint8_t>(tape_kind_mul_then_add);
-      t.kind[k + 1] = static_cast<std::uint8_t>(tape_kind_add_after_mul);
-      ++k;
-    }
-  }
-  const std::size_t leaves = t.leaves;
-  for (std::size_t k0 = 0; k0 + 3 < t.steps();) {
-    if (t.kind[k0] != tape_kind_mul_then_add) {
-      ++k0;
-      continue;
-    }
-    std::size_t n = 1;  // pairs in the run starting at k0
-    for (std::size_t k = k0 + 2 * n; k + 1 < t.steps(); k = k0 + 2 * n) {
-      if (t.kind[k] != tape_kind_mul_then_add || t.lhs[k + 1] != leaves + k - 1 ||
-          t.rhs[k + 1] != leaves + k) {
-        break;
-      }
-      ++n;
-    }
-    if (n >= 2) {
-      t.kind[k0] = static_cast<std::uint8_t>(tape_kind_chain_forward);
-      t.word[k0] = n;
-      t.kind[k0 + 2 * n - 1] = static_cast<std::uint8_t>(tape_kind_chain_backward);
-      t.word[k0 + 2 * n - 1] = n;
-    }
-    k0 += 2 * n;
-  }
+/// A chain's term k: m = a * b, s = s_(k-1) + m (see tape_kind_chain).
+struct TapeTerm {
+  Node* a;
+  Node* b;
+  Node* m;
+  Node* s;
+};
+
+/// A recorded graph. Invariant: every node named here lives while the Tape holds its root.
+struct TapeProgram {
+  Node* root = nullptr;
+  std::size_t nodes = 0;        ///< recorded nodes: distinct leaves plus interior
+  std::vector<TapeStep> steps;  ///< forward order
+  std::vector<TapeTerm> terms;  ///< the chains' terms, chain after chain
+  std::vector<Node*> leaves;    ///< distinct leaves (tape_leaf_first_pass)
+  std::vector<Node*> reset;     ///< interior nodes but the root and chains' insides: their
+                                ///< adjoint starts at -0.0 every reverse sweep
+  bool leaves_reached = false;  ///< every leaf has had tape_leaf_first_pass
+};
+
+inline constexpr std::size_t tape_activations_size = boost::mp11::mp_size<tape_activations>::value;
+
+/// The index of the op of `code` in tape_activations, or tape_activations_size.
+[[nodiscard]] inline std::size_t activation_of(OpCode code) noexcept {
+  std::size_t found = tape_activations_size;
+  boost::mp11::mp_for_each<boost::mp11::mp_iota_c<tape_activations_size>>([&](auto i) {
+    if (code == op_code<boost::mp11::mp_at_c<tape_activations, decltype(i)::value>>) found = i;
+  });
+  return found;
 }
+
+/// A chain while recording (record_tape, phases 4 to 6): its last sum, its activation (or
+/// null), the forward indices of its first and last member, its terms, whether it is one step.
+struct ChainFound {
+  Node* top;
+  Node* act;
+  std::size_t first;
+  std::size_t last;
+  std::uint32_t count;
+  bool fused = false;
+};
 
 /// Records the graph behind `root` into `t` (which must be empty). Iterative: constant stack,
 /// heap linear in the graph. Uses the nodes' scratch fields as backward() does (`mark` as a
@@ -131,10 +147,14 @@ inline void fuse_steps(TapeArrays& t) noexcept {
 /// used by a graph outside this one makes backward() take its counted path). A graph built
 /// afresh and then rebuilt by the same code has the same parents each time, so the replay adds
 /// in the order of backward() on the rebuilt graph.
-inline void record_tape(Node* root, TapeArrays& t) {
-  std::vector<Node*> found;     // every node of the graph, once (to restore the scratch fields)
-  std::vector<Node*> stack;     // to visit
-  std::vector<Node*> interior;  // backward()'s processing order
+inline void record_tape(Node* root, TapeProgram& t) {
+  std::vector<Node*> found;         // every node of the graph, once (to restore the scratch fields)
+  std::vector<Node*> stack;         // to visit
+  std::vector<Node*> interior;      // backward()'s processing order
+  std::vector<std::uint32_t> uses;  // per position: uses as an input inside the graph
+  std::vector<std::uint32_t> member;  // per step (forward order): its chain, if any
+  std::vector<std::uint32_t> stamp;   // per position: the chain whose check last marked it
+  std::vector<ChainFound> chains;
   ScheduleScratch scratch;
   auto restore = [&]() noexcept {
     for (Node* n : found) {
@@ -165,7 +185,7 @@ inline void record_tape(Node* root, TapeArrays& t) {
       visit(n->lhs);
       if (n->is_binary()) visit(n->rhs);
     }
-    if (found.size() >= std::numeric_limits<TapePos>::max()) {
+    if (found.size() >= std::numeric_limits<std::uint32_t>::max()) {
       throw std::length_error("micrograd::Tape: a graph of " + std::to_string(found.size()) +
                               " nodes has more than a 32-bit position can number");
     }
@@ -181,45 +201,133 @@ inline void record_tape(Node* root, TapeArrays& t) {
                              std::to_string(steps));
     }
 
-    // Phase 3: positions (in `pending`: every count is back to 0), then the arrays.
-    t.leaves = static_cast<TapePos>(leaves);
-    t.node.resize(found.size());
-    t.value.resize(found.size());
-    t.adjoint.assign(found.size(), -0.0);  // interior at rest: -0.0 (replay_backward)
-    TapePos next_leaf = 0;
+    // Phase 3: positions (in `pending`: every count is back to 0; leaves first, then the
+    // interior nodes in forward order) and the uses inside the graph.
+    t.root = root;
+    t.nodes = found.size();
+    t.leaves.reserve(leaves);
+    std::uint32_t next = 0;
     for (Node* n : found) {
       if (n->is_leaf()) {
-        n->pending = next_leaf;
-        t.node[next_leaf] = n;
-        t.value[next_leaf] = n->data;
-        ++next_leaf;
+        n->pending = next++;
+        t.leaves.push_back(n);
       }
     }
-    t.kind.resize(steps);
-    t.code.resize(steps);
-    t.lhs.resize(steps);
-    t.rhs.resize(steps);
-    t.word.resize(steps);
+    for (std::size_t k = steps; k-- > 0;) interior[k]->pending = next++;
+    uses.assign(found.size(), 0);
+    for (Node* n : interior) {
+      ++uses[n->lhs->pending];
+      if (n->is_binary()) ++uses[n->rhs->pending];
+    }
+    auto single_use = [&](const Node* n) { return uses[n->pending] == 1; };
+
+    // Phase 4: the chains (tape_kind_chain), found by their structure, in forward order.
+    constexpr OpCode mul = op_code<ops::mul_op>, add = op_code<ops::add_op>;
+    constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+    auto at = [&](std::size_t k) { return interior[steps - 1 - k]; };  // forward order
+    auto fidx = [&](const Node* n) -> std::size_t { return n->pending - leaves; };
+    // A term's sum: `lhs + m`, m = a * b used once (by this sum).
+    auto term_sum = [&](const Node* n) {
+      return n->op == add && n->rhs->op == mul && n->rhs != n->lhs && single_use(n->rhs);
+    };
+    member.assign(steps, none);
     for (std::size_t k = 0; k < steps; ++k) {
-      Node* const n = interior[steps - 1 - k];
-      const TapePos p = static_cast<TapePos>(leaves + k);
-      n->pending = p;
-      t.node[p] = n;
-      t.value[p] = n->data;
-      t.kind[k] = tape_kind_of(n->op);
-      t.code[k] = n->op;
-      t.lhs[k] = n->lhs->pending;  // inputs come earlier: their positions are set
-      t.rhs[k] = n->is_binary() ? n->rhs->pending : t.lhs[k];
+      Node* const n = at(k);
+      if (term_sum(n)) {
+        Node* const prev = n->lhs;
+        std::uint32_t id = none;
+        if (!prev->is_leaf() && member[fidx(prev)] != none &&
+            chains[member[fidx(prev)]].top == prev && chains[member[fidx(prev)]].act == nullptr &&
+            single_use(prev)) {
+          id = member[fidx(prev)];  // the chain goes on
+          ++chains[id].count;
+          chains[id].top = n;
+          chains[id].last = k;
+        } else {
+          id = static_cast<std::uint32_t>(chains.size());
+          chains.push_back(ChainFound{n, nullptr, fidx(n->rhs), k, 1});
+        }
+        member[fidx(n->rhs)] = id;
+        member[k] = id;
+      } else if (activation_of(n->op) < tape_activations_size && !n->lhs->is_leaf()) {
+        const std::uint32_t id = member[fidx(n->lhs)];
+        if (id != none && chains[id].top == n->lhs && single_use(n->lhs)) {
+          chains[id].act = n;
+          chains[id].last = k;
+          member[k] = id;
+        }
+      }
+    }
+    // Phase 5: which chains can be one step. The steps between a chain's first and last member
+    // (in forward order) run, in the reverse sweep, after all of the chain's terms instead of
+    // between them: allowed when none of them adds into an input of the terms it is moved
+    // past, and when each of them that belongs to another chain has that whole chain in the
+    // same gap (so that moves compose). Within a chain, each product must come right before
+    // its sum, the activation right after the last sum. Otherwise the chain's nodes stay steps
+    // of their own.
+    stamp.assign(found.size(), none);
+    for (std::uint32_t id = 0; id < chains.size(); ++id) {
+      ChainFound& ch = chains[id];
+      std::size_t previous = ch.first;  // the last member of `id` so far
+      std::size_t nested_end = 0;       // no member of `id` before this (a nested chain's end)
+      bool ok = true;
+      for (std::size_t k = ch.first; k <= ch.last && ok; ++k) {
+        const Node* const n = at(k);
+        const std::uint32_t m = member[k];
+        if (m == id) {
+          if (k < nested_end) ok = false;
+          if (n->op == mul && (k + 1 > ch.last || !at(k + 1)->is_binary() || at(k + 1)->rhs != n)) {
+            ok = false;
+          }
+          if (n == ch.act && at(k - 1) != ch.top) ok = false;
+          stamp[n->lhs->pending] = id;  // the inputs it adds into
+          if (n->is_binary()) stamp[n->rhs->pending] = id;
+          previous = k;
+          continue;
+        }
+        if (stamp[n->lhs->pending] == id || (n->is_binary() && stamp[n->rhs->pending] == id)) {
+          ok = false;
+        }
+        if (m != none) {
+          if (chains[m].first < previous) ok = false;
+          if (chains[m].last + 1 > nested_end) nested_end = chains[m].last + 1;
+        }
+      }
+      ch.fused = ok;
+    }
+
+    // Phase 6: the steps in forward order, a fused chain at its last member.
+    t.reset.reserve(steps);
+    for (std::size_t k = 0; k < steps; ++k) {
+      Node* const n = at(k);
+      const std::uint32_t id = member[k];
+      if (id != none && chains[id].fused) {
+        const ChainFound& ch = chains[id];
+        if (k != ch.last) continue;
+        const std::size_t first = t.terms.size();
+        t.terms.resize(first + ch.count);
+        Node* s = ch.top;
+        for (std::size_t i = ch.count; i-- > 0; s = s->lhs) {
+          t.terms[first + i] = TapeTerm{s->rhs->lhs, s->rhs->rhs, s->rhs, s};
+        }
+        const std::uint8_t kind = static_cast<std::uint8_t>(
+            ch.act != nullptr ? tape_kind_chain + 1 + activation_of(ch.act->op) : tape_kind_chain);
+        t.steps.push_back(
+            TapeStep{n, s, ch.top, first * sizeof(TapeTerm), ch.count, kind, n->op});  // s: c
+        if (n != root) t.reset.push_back(n);
+        continue;
+      }
       std::uint64_t w = 0;
       if (!n->is_binary()) std::memcpy(&w, &n->exponent, sizeof w);
-      t.word[k] = w;
+      t.steps.push_back(
+          TapeStep{n, n->lhs, n->is_binary() ? n->rhs : n->lhs, w, 0, tape_kind_of(n->op), n->op});
+      if (n != root) t.reset.push_back(n);
     }
   } catch (...) {
     restore();
     throw;
   }
   restore();
-  fuse_steps(t);
 }
 
 }  // namespace micrograd::detail

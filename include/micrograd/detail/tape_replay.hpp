@@ -1,12 +1,13 @@
 #pragma once
 /// \file
-/// Internal: a Tape's forward and reverse sweeps over its arrays (detail/tape_record.hpp). Do
+/// Internal: a Tape's forward and reverse sweeps over its program (detail/tape_record.hpp). Do
 /// not rely on anything here.
 ///
 /// Each sweep is one loop over the steps with one flat switch over the step's kind; every case
 /// calls the very functor the dynamic engine calls for that node (ops/*.hpp through the
 /// registry, user ops through their user_ops entry), with the same arguments, so the numbers are
-/// the engine's bit for bit. Nothing here allocates.
+/// the engine's bit for bit. Nothing here allocates. The nodes hold the numbers (tape_value) and
+/// the adjoints (tape_adjoint): nothing is copied in or out.
 
 #include <cstddef>
 #include <cstdint>
@@ -55,186 +56,170 @@ template <std::size_t K>
 using tape_unary_op = boost::mp11::mp_at_c<unary_registry, K>;
 template <std::size_t K>
 using tape_binary_op = boost::mp11::mp_at_c<binary_registry, K - builtin_unary_count>;
-
-/// The arrays a sweep reads, as raw pointers (kept in registers across the loop).
-struct TapeView {
-  double* value;
-  double* adjoint;
-  Node* const* node;
-  const std::uint8_t* kind;
-  const OpCode* code;
-  const TapePos* lhs;
-  const TapePos* rhs;
-  const std::uint64_t* word;
-  std::size_t leaves;
-  std::size_t steps;
-  explicit TapeView(TapeArrays& t)
-      : value(t.value.data()),
-        adjoint(t.adjoint.data()),
-        node(t.node.data()),
-        kind(t.kind.data()),
-        code(t.code.data()),
-        lhs(t.lhs.data()),
-        rhs(t.rhs.data()),
-        word(t.word.data()),
-        leaves(t.leaves),
-        steps(t.steps()) {}
-};
-
-/// Step `k` of kind `K` forward: its value from its inputs', into the tape and its node.
 template <std::size_t K>
-[[gnu::always_inline]] inline void forward_step(const TapeView& t, std::size_t k) {
-  const double a = t.value[t.lhs[k]];
-  const double b = t.value[t.rhs[k]];
+using tape_neuron_activation = boost::mp11::mp_at_c<tape_activations, K - tape_kind_chain - 1>;
+
+/// Step `s` of kind `K` forward: its node's value from its inputs', as building the node did.
+template <std::size_t K>
+[[gnu::always_inline]] inline void forward_step(const TapeStep& s) {
+  const double a = tape_value(s.lhs);
   double out = 0.0;
   if constexpr (K < builtin_unary_count) {
-    out = op_from_word<tape_unary_op<K>>(t.word[k]).value(a);
+    out = op_from_word<tape_unary_op<K>>(s.word).value(a);
   } else if constexpr (K < tape_kind_user_unary) {
-    out = tape_binary_op<K>{}.value(a, b);
+    out = tape_binary_op<K>{}.value(a, tape_value(s.rhs));
   } else {
-    out = user_ops[static_cast<std::size_t>(t.code[k])]->value_at(t.word[k], a, b);
+    out = user_ops[static_cast<std::size_t>(s.code)]->value_at(s.word, a, tape_value(s.rhs));
   }
-  t.value[t.leaves + k] = out;
-  t.node[t.leaves + k]->data = out;
+  tape_value(s.out) = out;
 }
 
-/// Step `k` of kind `K` backward: its adjoint (complete: every use of the node comes later in
-/// the steps) into its inputs', each term from the op's functor, left input first, as
-/// backward_step in value.hpp; the node's grad() shows it; its adjoint is left at -0.0.
+/// Step `s` of kind `K` backward: its node's adjoint (complete: every use of the node comes
+/// later in the steps) into its inputs', each term from the op's functor, left input first, as
+/// backward_step in value.hpp.
 template <std::size_t K>
-[[gnu::always_inline]] inline void backward_step(const TapeView& t, std::size_t k) {
-  const std::size_t p = t.leaves + k;
-  const double g = t.adjoint[p];
-  t.adjoint[p] = -0.0;  // at rest for the next pass (-0.0, the identity of +: no sweep resets)
-  t.node[p]->grad = g;
-  const TapePos l = t.lhs[k];
-  const TapePos r = t.rhs[k];
-  const double a = t.value[l];
-  const double b = t.value[r];
-  const double out = t.value[p];
+[[gnu::always_inline]] inline void backward_step(const TapeStep& s) {
+  const double g = tape_adjoint(s.out);
+  const double out = tape_value(s.out);
+  const double a = tape_value(s.lhs);
   if constexpr (K < builtin_unary_count) {
     // d out/d x = op'(x), times the adjoint of out
-    t.adjoint[l] += op_from_word<tape_unary_op<K>>(t.word[k]).backward(a, out, g);
+    tape_adjoint(s.lhs) += op_from_word<tape_unary_op<K>>(s.word).backward(a, out, g);
   } else if constexpr (K < tape_kind_user_unary) {
     using Op = tape_binary_op<K>;
-    t.adjoint[l] += Op::backward_lhs(a, b, out, g);
-    t.adjoint[r] += Op::backward_rhs(a, b, out, g);
+    const double b = tape_value(s.rhs);
+    tape_adjoint(s.lhs) += Op::backward_lhs(a, b, out, g);
+    tape_adjoint(s.rhs) += Op::backward_rhs(a, b, out, g);
   } else {
-    const UserOp& u = *user_ops[static_cast<std::size_t>(t.code[k])];
+    const double b = tape_value(s.rhs);
+    const UserOp& u = *user_ops[static_cast<std::size_t>(s.code)];
     if constexpr (K == tape_kind_user_unary) {
-      t.adjoint[l] += u.lhs_at(t.word[k], a, b, out, g);
+      tape_adjoint(s.lhs) += u.lhs_at(s.word, a, b, out, g);
     } else {
-      const double dl = u.lhs_at(t.word[k], a, b, out, g);
-      const double dr = u.rhs_at(t.word[k], a, b, out, g);
-      t.adjoint[l] += dl;
-      t.adjoint[r] += dr;
+      const double dl = u.lhs_at(s.word, a, b, out, g);
+      const double dr = u.rhs_at(s.word, a, b, out, g);
+      tape_adjoint(s.lhs) += dl;
+      tape_adjoint(s.rhs) += dr;
     }
   }
 }
 
-inline constexpr std::size_t tape_kind_mul = builtin_unary_count + index_of_binary<ops::mul_op>;
-inline constexpr std::size_t tape_kind_add = builtin_unary_count + index_of_binary<ops::add_op>;
-
-/// A chain (tape_kind_chain_forward) of `word[k0]` pairs from step k0 forward: as the steps one
-/// by one, the running sum kept in a register. Returns the chain's last step.
-inline std::size_t forward_chain(const TapeView& t, std::size_t k0) {
-  const std::size_t n = t.word[k0];
-  forward_step<tape_kind_mul>(t, k0);
-  forward_step<tape_kind_add>(t, k0 + 1);
-  double acc = t.value[t.leaves + k0 + 1];
-  for (std::size_t k = k0 + 2; k < k0 + 2 * n; k += 2) {
-    const double m = ops::mul_op::value(t.value[t.lhs[k]], t.value[t.rhs[k]]);
-    t.value[t.leaves + k] = m;
-    t.node[t.leaves + k]->data = m;
-    acc = ops::add_op::value(acc, m);  // lhs: the previous sum, rhs: this product
-    t.value[t.leaves + k + 1] = acc;
-    t.node[t.leaves + k + 1]->data = acc;
-  }
-  return k0 + 2 * n - 1;
+/// A chain step's first term (`word`: its byte offset).
+[[gnu::always_inline]] inline const TapeTerm* chain_terms(const TapeStep& s,
+                                                          const TapeTerm* terms) {
+  return reinterpret_cast<const TapeTerm*>(reinterpret_cast<const char*>(terms) + s.word);
 }
 
-/// The same chain backward from its last step `kl`: each `+` then its `*`, from the last pair
-/// to the first, as the steps one by one (a `+`'s inputs are known: the previous sum and its
-/// product). Returns the chain's first step.
-inline std::size_t backward_chain(const TapeView& t, std::size_t kl) {
-  const std::size_t n = t.word[kl];
-  const std::size_t k0 = kl + 1 - 2 * n;
-  for (std::size_t k = kl - 1; k > k0; k -= 2) {  // k: the pair's `*`, k + 1 its `+`
-    const std::size_t p = t.leaves + k + 1;
-    const double g = t.adjoint[p];
-    t.adjoint[p] = -0.0;
-    t.node[p]->grad = g;
-    const double a = t.value[p - 2], b = t.value[p - 1], out = t.value[p];
-    t.adjoint[p - 2] += ops::add_op::backward_lhs(a, b, out, g);
-    t.adjoint[p - 1] += ops::add_op::backward_rhs(a, b, out, g);
-    backward_step<tape_kind_mul>(t, k);
+/// A chain's terms (tape_kind_chain) forward from c's value: each product, then the sum with
+/// the previous one (lhs: the previous sum, rhs: the product), the sum kept in a register.
+/// Returns the last sum.
+[[gnu::always_inline]] inline double forward_terms(const TapeStep& s, const TapeTerm* terms) {
+  const TapeTerm* t = chain_terms(s, terms);
+  const TapeTerm* const end = t + s.count;
+  double acc = tape_value(s.lhs);
+#pragma GCC unroll 2
+  for (; t != end; ++t) {
+    const double m = ops::mul_op::value(tape_value(t->a), tape_value(t->b));
+    tape_value(t->m) = m;
+    acc = ops::add_op::value(acc, m);
+    tape_value(t->s) = acc;
   }
-  backward_step<tape_kind_add>(t, k0 + 1);
-  backward_step<tape_kind_mul>(t, k0);
-  return k0;
+  return acc;
 }
 
-/// Recomputes every step from the leaves' current data(), writing each result into the tape and
-/// back into its node (so handles and `root.data()` show it), as building the graph again does:
-/// `op.value(x)` for an op of one input, `Op{}.value(a, b)` for two.
-inline void replay_forward(TapeArrays& arrays) {
-  const TapeView t(arrays);
-#pragma GCC unroll 4
-  for (std::size_t i = 0; i < t.leaves; ++i) t.value[i] = t.node[i]->data;
-  for (std::size_t k = 0; k < t.steps; ++k) {
-    with_tape_kind<tape_kind_all>(t.kind[k], [&](auto c) {
+/// Term `t`'s sum `s = lhs + m` backward, given its adjoint `g`, in backward()'s order: the
+/// sum's contribution into `lhs` (assigned when `lhs` is the previous sum, whose only one it
+/// is; added into c), then into the product (its only one: its adjoint), then the product's
+/// into its factors, left first. Returns the contribution into `lhs`.
+template <bool IntoPreviousSum>
+[[gnu::always_inline]] inline double backward_term(const TapeTerm* t, Node* lhs, double g) {
+  const double m = tape_value(t->m);
+  const double sum = tape_value(t->s);
+  const double l = tape_value(lhs);
+  const double dl = ops::add_op::backward_lhs(l, m, sum, g);
+  if constexpr (IntoPreviousSum) {
+    tape_adjoint(lhs) = dl;
+  } else {
+    tape_adjoint(lhs) += dl;
+  }
+  const double gm = ops::add_op::backward_rhs(l, m, sum, g);
+  tape_adjoint(t->m) = gm;
+  const double a = tape_value(t->a), b = tape_value(t->b);
+  tape_adjoint(t->a) += ops::mul_op::backward_lhs(a, b, m, gm);
+  tape_adjoint(t->b) += ops::mul_op::backward_rhs(a, b, m, gm);
+  return dl;
+}
+
+/// A chain's terms backward in backward()'s order, given the last sum's adjoint `g`: from the
+/// last term to the first (backward_term), the previous sum's adjoint held in a register. The
+/// sums and products but the last sum have no other use in the graph.
+[[gnu::always_inline]] inline void backward_terms(const TapeStep& s, const TapeTerm* terms,
+                                                  double g) {
+  const TapeTerm* const first = chain_terms(s, terms);
+#pragma GCC unroll 2
+  for (const TapeTerm* t = first + s.count - 1; t != first; --t) {
+    g = backward_term<true>(t, (t - 1)->s, g);
+  }
+  backward_term<false>(first, s.lhs, g);
+}
+
+/// Recomputes every step from the leaves' current data(), each result into its node (so
+/// handles and `root.data()` show it), as building the graph again does: `op.value(x)` for an op
+/// of one input, `Op{}.value(a, b)` for two.
+inline void replay_forward(const TapeProgram& p) {
+  const TapeStep* const steps = p.steps.data();
+  const TapeTerm* const terms = p.terms.data();
+  const std::size_t n = p.steps.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const TapeStep& s = steps[k];
+    with_tape_kind<tape_kind_all>(s.kind, [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
-      if constexpr (K == tape_kind_mul_then_add) {
-        forward_step<tape_kind_mul>(t, k);
-        forward_step<tape_kind_add>(t, k + 1);
-        ++k;
-      } else if constexpr (K == tape_kind_chain_forward) {
-        k = forward_chain(t, k);
-      } else if constexpr (K != tape_kind_add_after_mul && K != tape_kind_chain_backward) {
-        forward_step<K>(t, k);
+      if constexpr (K == tape_kind_chain) {
+        forward_terms(s, terms);
+      } else if constexpr (K > tape_kind_chain) {  // a neuron: its activation on the last sum
+        tape_value(s.out) = tape_neuron_activation<K>{}.value(forward_terms(s, terms));
+      } else {
+        forward_step<K>(s);
       }
     });
   }
 }
 
-/// The reverse sweep, as Value::backward() on the recorded graph: the root's adjoint is 1, every
-/// interior adjoint starts from -0.0 this pass (-0.0 + g is g, bit for bit: backward()'s first
-/// contribution taken as it is), every leaf's from its node's grad() (leaves accumulate), or
-/// from -0.0 for a leaf no pass has reached whose grad() holds 0 (accumulate_leaf's rule: it
-/// takes its first contribution as it is). Invariant between passes: every interior adjoint is
-/// -0.0. Contributions are added in backward()'s order
-/// (detail/tape_schedule.hpp), at the numbers of the last forward() (or of the recording).
-/// Interior nodes' and leaves' grad() are written back.
-inline void replay_backward(TapeArrays& arrays) {
-  const TapeView t(arrays);
-  if (t.steps == 0) {  // the root is a leaf: backward() sets its grad to 1
-    t.node[0]->grad = 1.0;
-    t.node[0]->rhs = nullptr;  // reached
-    return;
+/// The reverse sweep, as Value::backward() on the recorded graph at its nodes' current data: the
+/// root's adjoint is 1, every other interior adjoint starts from -0.0 this pass (-0.0 + g is g,
+/// bit for bit: backward()'s first contribution taken as it is; a chain's insides are assigned
+/// their one contribution instead), every leaf's from its grad() (leaves accumulate; see
+/// tape_leaf_first_pass for a leaf no pass has reached). Contributions are added in backward()'s
+/// order (detail/tape_schedule.hpp).
+inline void replay_backward(TapeProgram& p) {
+  if (!p.leaves_reached) {
+    for (Node* leaf : p.leaves) tape_leaf_first_pass(leaf);
+    p.leaves_reached = true;
   }
-  for (std::size_t i = 0; i < t.leaves; ++i) {
-    Node* const leaf = t.node[i];
-    const bool fresh = leaf->rhs != nullptr && leaf->grad == 0.0;
-    t.adjoint[i] = fresh ? -0.0 : leaf->grad;
-    leaf->rhs = nullptr;  // reached by this pass
-  }
-  t.adjoint[t.leaves + t.steps - 1] = 1.0;  // the root's; the other interior adjoints are 0
-  for (std::size_t k = t.steps; k-- > 0;) {
-    with_tape_kind<tape_kind_all>(t.kind[k], [&](auto c) {
+  tape_adjoint(p.root) = 1.0;  // a leaf root: backward() sets its grad to 1 as well
+  Node* const* const reset = p.reset.data();
+  const std::size_t resets = p.reset.size();
+#pragma GCC unroll 4
+  for (std::size_t i = 0; i < resets; ++i) tape_adjoint(reset[i]) = -0.0;
+  const TapeStep* const steps = p.steps.data();
+  const TapeTerm* const terms = p.terms.data();
+  for (std::size_t k = p.steps.size(); k-- > 0;) {
+    const TapeStep& s = steps[k];
+    with_tape_kind<tape_kind_all>(s.kind, [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
-      if constexpr (K == tape_kind_add_after_mul) {
-        backward_step<tape_kind_add>(t, k);
-        backward_step<tape_kind_mul>(t, k - 1);
-        --k;
-      } else if constexpr (K == tape_kind_chain_backward) {
-        k = backward_chain(t, k);
-      } else if constexpr (K != tape_kind_mul_then_add && K != tape_kind_chain_forward) {
-        backward_step<K>(t, k);
+      if constexpr (K == tape_kind_chain) {
+        backward_terms(s, terms, tape_adjoint(s.out));
+      } else if constexpr (K > tape_kind_chain) {  // a neuron: its activation, then the terms
+        Node* const sum = s.rhs;
+        const double g = tape_neuron_activation<K>::backward(tape_value(sum), tape_value(s.out),
+                                                             tape_adjoint(s.out));
+        tape_adjoint(sum) = g;  // the sum's only use: its one contribution
+        backward_terms(s, terms, g);
+      } else {
+        backward_step<K>(s);
       }
     });
   }
-#pragma GCC unroll 4
-  for (std::size_t i = 0; i < t.leaves; ++i) t.node[i]->grad = t.adjoint[i];
 }
 
 }  // namespace micrograd::detail
