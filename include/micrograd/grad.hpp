@@ -99,22 +99,51 @@ namespace higher_order {
 
 /// The chain rule of interior node `n` with adjoint `g`, term for term as backward_step():
 /// `add(input, contribution)` for its first input, then its second. `scalar(node)` gives a
-/// node's value as a T (its number, or a handle to it for T = Value).
+/// node's value as a T (its number, or a handle to it for T = Value). The registry's ops go
+/// through with_op_code's flat switch, inlined (mp_with_index was an out-of-line call per node
+/// with the sweep's state spilled around it).
 template <class T, class Scalar, class Add>
 [[gnu::always_inline]] inline void chain_rule(Node* n, const T& g, Scalar&& scalar, Add&& add) {
-  const OpCode code = n->op;
   Node* const l = n->lhs;
-  if (code < OpCode::first_user_unary) {
-    boost::mp11::mp_with_index<builtin_unary_count>(
-        static_cast<std::size_t>(code) - 1, [&](auto i) {
+  if constexpr (std::is_same_v<T, double>) {
+    // The switch only computes the contributions (pure functions of the numbers, so their
+    // order does not matter); `add`, the sweep's bookkeeping, is inlined once after it, not
+    // once per op (which made g++ leave the cases out of line).
+    double dl = 0.0;
+    double dr = 0.0;
+    with_op_code(
+        n->op,
+        [&](auto i) __attribute__((always_inline)) {
+          using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
+          dl = load_op<Op>(n).backward(l->data, n->data, g);  // op'(x) times out's adjoint
+        },
+        [&](auto i) __attribute__((always_inline)) {
+          using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
+          const double a = l->data;
+          const double b = n->rhs->data;
+          dl = Op::backward_lhs(a, b, n->data, g);
+          dr = Op::backward_rhs(a, b, n->data, g);
+        },
+        [&] {  // a user op (never a leaf: only interior nodes come here)
+          const UserOp& u = *user_ops[static_cast<std::size_t>(n->op)];
+          if (n->is_binary()) {
+            dl = u.lhs(n, n->data, g);
+            dr = u.rhs(n, n->data, g);
+          } else {
+            dl = u.unary(n, n->data, g);
+          }
+        });
+    add(l, dl);
+    if (n->is_binary()) add(n->rhs, dr);
+  } else {
+    with_op_code(
+        n->op,
+        [&](auto i) __attribute__((always_inline)) {
           using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
           // d out/d x = op'(x), times the adjoint of out
           add(l, load_op<Op>(n).backward(scalar(l), scalar(n), g));
-        });
-  } else if (code >= OpCode::first_binary && code < OpCode::first_user_binary) {
-    boost::mp11::mp_with_index<builtin_binary_count>(
-        static_cast<std::size_t>(code) - static_cast<std::size_t>(OpCode::first_binary),
-        [&](auto i) {
+        },
+        [&](auto i) __attribute__((always_inline)) {
           using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
           Node* const r = n->rhs;
           const T a = scalar(l);
@@ -122,30 +151,19 @@ template <class T, class Scalar, class Add>
           const T out = scalar(n);
           add(l, Op::backward_lhs(a, b, out, g));
           add(r, Op::backward_rhs(a, b, out, g));
+        },
+        [&] {  // a user op: its Value chain rule from the user-op table
+          Node* d[2] = {nullptr, nullptr};
+          user_ops[static_cast<std::size_t>(n->op)]->value_backward(n, ValueAccess::node(g), d);
+          Value dl = ValueAccess::adopt(d[0]);
+          if (n->is_binary()) {
+            Value dr = ValueAccess::adopt(d[1]);
+            add(l, std::move(dl));
+            add(n->rhs, std::move(dr));
+          } else {
+            add(l, std::move(dl));
+          }
         });
-  } else {
-    const UserOp& u = *user_ops[static_cast<std::size_t>(code)];
-    if constexpr (std::is_same_v<T, double>) {
-      if (n->is_binary()) {
-        const double dl = u.lhs(n, n->data, g);
-        const double dr = u.rhs(n, n->data, g);
-        add(l, dl);
-        add(n->rhs, dr);
-      } else {
-        add(l, u.unary(n, n->data, g));
-      }
-    } else {
-      Node* d[2] = {nullptr, nullptr};
-      u.value_backward(n, ValueAccess::node(g), d);
-      Value dl = ValueAccess::adopt(d[0]);
-      if (n->is_binary()) {
-        Value dr = ValueAccess::adopt(d[1]);
-        add(l, std::move(dl));
-        add(n->rhs, std::move(dr));
-      } else {
-        add(l, std::move(dl));
-      }
-    }
   }
 }
 
@@ -473,7 +491,7 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 /// `y.backward()` would leave in each x's grad() (from zero) on the same graph. Cost:
 /// backward()'s own sweep with the adjoints in a per-thread scratch array, no node made but the
 /// results (a second, counting pass when some node has parents outside y's graph, as for
-/// backward()); 1.1x to 1.3x backward() plus reading its grads into new leaves
+/// backward()); 1.7x to 1.9x backward() plus reading its grads into new leaves
 /// (docs/higher-order.md).
 ///
 /// `create_graph = true`: the results are Values computed from the graph's own nodes by the op
