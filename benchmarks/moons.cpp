@@ -4,28 +4,10 @@
 // updated parameters) before it is timed.
 #include <benchmark/benchmark.h>
 
-#include "workloads_moons.hpp"
+#include "workloads_moons_ct.hpp"
 
 namespace bench {
 namespace {
-
-/// ct: moons_demo::train_step on ct::MLP<2, 16, 16, 1>.
-struct MoonsCt {
-  CtModel model{moons_demo::init};
-  std::vector<double> initial = moons_initial();
-  int k = 0;
-  moons_demo::StepResult step(const micrograd::MoonsData& data) {
-    if (k == moons_demo::steps) k = 0;
-    if (k == 0)
-      model.set_parameters(
-          std::span<const double, moons_parameters>(initial.data(), moons_parameters));
-    return moons_demo::notebook_step(model, data, k++);
-  }
-  std::vector<double> parameters() const {
-    const auto p = model.parameters();
-    return {p.begin(), p.end()};
-  }
-};
 
 const micrograd::MoonsData& moons_data() {
   static const micrograd::MoonsData data = micrograd::load_moons_csv(MOONS_DATA_CSV);
