@@ -1,12 +1,11 @@
 // The callgrind driver: `bench_count <workload> <contender> <calls>` runs one workload of
 // workloads.hpp (Neuron, Neuron16, MLPStep, DeepChain: 10^4 steps per call; MoonsStep of
 // workloads_moons.hpp when built with it) for one contender (hand, ct, dynamic, tape; DeepChain
-// and MoonsStep have no ct here) `calls` times,
-// checks the last result against hand's, and prints it. callgrind.py runs it under
-// `valgrind --tool=callgrind` at N and 2N calls: (Ir(2N) - Ir(N)) / N is the instructions per
-// call, without start-up costs. No Google Benchmark here: nothing but the workload runs. The
-// tape contender is in count_tape.cpp, MoonsStep in count_moons.cpp (each unit within the
-// compile budget).
+// has no ct here) `calls` times, checks the last result against hand's, and prints it.
+// callgrind.py runs it under `valgrind --tool=callgrind` at N and 2N calls: (Ir(2N) - Ir(N)) / N
+// is the instructions per call, without start-up costs. No Google Benchmark here: nothing but the
+// workload runs. The tape contender is in count_tape.cpp, MoonsStep in count_moons.cpp (ct's in
+// count_moons_ct.cpp): each unit within the compile budget.
 #include <array>
 #include <cstddef>
 #include <cstdio>

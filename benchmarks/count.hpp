@@ -73,7 +73,7 @@ inline void deep_chain_dynamic_call(const double* in, double* out) {
 }
 /// The tape contender on Neuron, Neuron16, MLPStep, DeepChain (count_tape.cpp).
 int run_tape(std::string_view workload, long calls);
-/// MoonsStep: hand, dynamic, tape (count_moons.cpp; built with the moons data only).
+/// MoonsStep: hand, dynamic, tape, ct (count_moons.cpp; built with the moons data only).
 int run_moons_step(std::string_view contender, long calls);
 
 }  // namespace bench_count

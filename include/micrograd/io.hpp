@@ -30,7 +30,6 @@
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -83,8 +82,7 @@ template <std::size_t NIN, std::size_t... NOUTS>
 NetworkImage image_of(const ct::MLP<NIN, NOUTS...>& net) {
   using Net = ct::MLP<NIN, NOUTS...>;
   std::vector<Activation> acts;
-  std::apply([&](const auto&... layer) { (acts.push_back(layer.neurons[0].activation), ...); },
-             net.layers);
+  net.for_each_layer([&](const auto& layer) { acts.push_back(layer.neurons[0].activation); });
   NetworkImage im{safetensors::layout(Net::sizes, acts), {}};
   const auto p = net.parameters();
   im.params.assign(p.begin(), p.end());

@@ -90,7 +90,7 @@ constexpr void deposit(double& adjoint, double contribution) noexcept {
 /// written by hand, the inputs need not be kept in registers (or spilled) across calls such as
 /// tanh between the two passes.
 template <bool AllNodes, class E, class At>
-constexpr Values<E> adjoints(const E& e, const Values<E>& values, const At& at,
+MICROGRAD_CT_INLINE constexpr Values<E> adjoints(const E& e, const Values<E>& values, const At& at,
                              double seed) noexcept {
   using G = graph<E>;
   constexpr std::size_t size = G::size;
@@ -157,7 +157,8 @@ inline constexpr std::array<std::size_t, N> slot_node = [] {
 /// writes go in slot order, so that the compiler sees consecutive stores (and vectorises them
 /// as it does a hand-written loop), whatever the order of the nodes.
 template <std::size_t N, class E, class At, class Grad>
-constexpr void write_gradient(const E& e, const Values<E>& values, const At& at, double seed,
+MICROGRAD_CT_INLINE constexpr void write_gradient(const E& e, const Values<E>& values,
+                                                  const At& at, double seed,
                               Grad& grad) noexcept {
   const Values<E> adj = adjoints<false>(e, values, at, seed);
   const auto write = [&](auto i) MICROGRAD_CT_INLINE_LAMBDA {
@@ -173,7 +174,8 @@ constexpr void write_gradient(const E& e, const Values<E>& values, const At& at,
 
 /// ct::backward without the check of the array's size.
 template <std::size_t N, class E, class At>
-constexpr std::array<double, N> gradient(const E& e, const Values<E>& values, const At& at,
+MICROGRAD_CT_INLINE constexpr std::array<double, N> gradient(const E& e, const Values<E>& values,
+                                                             const At& at,
                                          double seed) noexcept {
   std::array<double, N> grad;  // every element written by write_gradient
   write_gradient<N>(e, values, at, seed, grad);

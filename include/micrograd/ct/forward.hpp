@@ -31,7 +31,7 @@ namespace detail {
 /// information names every function template instance in full, and the printed name of an
 /// expression type with reuse grows with its tree, not its graph.)
 template <class E, class At>
-constexpr Values<E> forward_values(const E& e, const At& at) noexcept {
+MICROGRAD_CT_INLINE constexpr Values<E> forward_values(const E& e, const At& at) noexcept {
   using G = graph<E>;
   Values<E> v{};
   const auto step = [&](auto k) MICROGRAD_CT_INLINE_LAMBDA {

@@ -30,11 +30,12 @@ struct Layer {
     return outputs(forward(x));
   }
 
-  /// Every neuron's output for input `x`.
+  /// Every neuron's output for input `x`. A loop over the neurons, not an unrolled sequence:
+  /// one copy of the neuron's straight-line code per layer type (compile cost).
   MICROGRAD_CT_INLINE constexpr Tape forward(const std::array<double, NIN>& x) const noexcept {
-    // unrolled, so that every tape entry has a constant index and unused ones are dead stores
-    return [&]<std::size_t... n>(std::index_sequence<n...>) { return Tape{neurons[n](x)...}; }
-    (std::make_index_sequence<NOUT>{});
+    Tape tape;
+    for (std::size_t n = 0; n < NOUT; ++n) tape[n] = neurons[n](x);
+    return tape;
   }
 
   /// The outputs recorded in a tape.
@@ -48,14 +49,15 @@ struct Layer {
   MICROGRAD_CT_INLINE constexpr std::array<double, NIN> backward(
       const std::array<double, NIN>& x, const Tape& tape,
       const std::array<double, NOUT>& dy) noexcept {
-    std::array<double, NIN> dx = neurons[NOUT - 1].backward(x, tape[NOUT - 1], dy[NOUT - 1]);
-    detail::for_each_index(  // neurons NOUT-2 .. 0, unrolled
-        [&](auto r) {
-          constexpr std::size_t n = NOUT - 2 - decltype(r)::value;
-          const std::array<double, NIN> d = neurons[n].backward(x, tape[n], dy[n]);
-          for (std::size_t i = 0; i < NIN; ++i) dx[i] += d[i];
-        },
-        std::make_index_sequence<NOUT - 1>{});
+    std::array<double, NIN> dx{};  // every element assigned at n = NOUT - 1
+    for (std::size_t n = NOUT; n-- > 0;) {  // one copy of the neuron's code, as forward
+      const std::array<double, NIN> d = neurons[n].backward(x, tape[n], dy[n]);
+      if (n + 1 == NOUT) {
+        dx = d;  // the first contribution as it is (0.0 + d would turn -0.0 into 0.0)
+      } else {
+        for (std::size_t i = 0; i < NIN; ++i) dx[i] += d[i];
+      }
+    }
     return dx;
   }
 

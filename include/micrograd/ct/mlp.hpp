@@ -3,10 +3,16 @@
 /// `ct::MLP<NIN, NOUTS...>`: a multi-layer perceptron sized at compile time, built from
 /// compile-time neurons. Same initial parameters, in the same order, as
 /// `micrograd::MLP(NIN, {NOUTS...}, seed)`; no heap allocation in `operator()` or `train_step`.
+/// The layers (one type per layer) are a `boost::hana::tuple`: the forward pass is a fold over
+/// it, the traversals are `hana::for_each` (choices and compile cost: docs/compile-time-engine.md).
 
 #include "micrograd/detail/config.hpp"
 
 #include <array>
+#include <boost/hana/at.hpp>
+#include <boost/hana/fold_left.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/tuple.hpp>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +21,6 @@
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -48,9 +53,9 @@ class MLP {
 
   using Input = std::array<double, NIN>;
   using Output = std::array<double, nout>;
-  /// std::tuple<Layer<NIN, NOUTS[0]>, Layer<NOUTS[0], NOUTS[1]>, ...>
+  /// hana::tuple<Layer<NIN, NOUTS[0]>, Layer<NOUTS[0], NOUTS[1]>, ...>
   using Layers = decltype([]<std::size_t... L>(std::index_sequence<L...>) {
-    return std::tuple<Layer<sizes[L], sizes[L + 1]>...>{};
+    return boost::hana::tuple<Layer<sizes[L], sizes[L + 1]>...>{};
   }(std::make_index_sequence<num_layers>{}));
 
   Layers layers;
@@ -67,8 +72,13 @@ class MLP {
     initialise(init.seed, true, KarpathyInit::hidden, KarpathyInit::output);
   }
 
-  /// The outputs for input `x`.
-  constexpr Output operator()(const Input& x) const noexcept { return forward_from<0>(x); }
+  /// The outputs for input `x`: a left fold of the layers over `x` (each layer maps the array
+  /// of its inputs to that of its outputs).
+  constexpr Output operator()(const Input& x) const noexcept {
+    return boost::hana::fold_left(layers, x, [](const auto& in, const auto& layer) {
+      return layer(in);
+    });
+  }
 
   /// One forward and reverse pass for input `x`: `dloss(y)` is given the outputs and returns
   /// d loss / d y; the parameters' gradients accumulate; returns d loss / d x.
@@ -142,19 +152,30 @@ class MLP {
 
   /// Sets every parameter's gradient to 0.
   constexpr void zero_grad() {
-    std::apply([](auto&... layer) { (layer.zero_grad(), ...); }, layers);
+    for_each_layer([](auto& layer) { layer.zero_grad(); });
+  }
+
+  /// Calls `f(layer)` for each layer, first to last (`Layer<sizes[L], sizes[L + 1]>&`).
+  template <class F>
+  constexpr void for_each_layer(F&& f) {
+    boost::hana::for_each(layers, f);
+  }
+  /// Calls `f(layer)` (a const reference) for each layer, first to last.
+  template <class F>
+  constexpr void for_each_layer(F&& f) const {
+    boost::hana::for_each(layers, f);
   }
 
   /// Calls `f(parameter, gradient)` (both `double&`) in `parameters()` order: layer by layer,
   /// neuron by neuron, weights then bias (the order of `micrograd::MLP::parameters()`).
   template <class F>
   constexpr void for_each_parameter(F&& f) {
-    std::apply([&](auto&... layer) { (layer.for_each_parameter(f), ...); }, layers);
+    for_each_layer([&](auto& layer) { layer.for_each_parameter(f); });
   }
   /// Calls `f(parameter, gradient)` (both `const double&`) in `parameters()` order.
   template <class F>
   constexpr void for_each_parameter(F&& f) const {
-    std::apply([&](const auto&... layer) { (layer.for_each_parameter(f), ...); }, layers);
+    for_each_layer([&](const auto& layer) { layer.for_each_parameter(f); });
   }
 
   /// A copy of the parameters in `parameters()` order.
@@ -176,11 +197,11 @@ class MLP {
   /// Layer `L`.
   template <std::size_t L>
   constexpr auto& layer() noexcept {
-    return std::get<L>(layers);
+    return boost::hana::at_c<L>(layers);
   }
   template <std::size_t L>
   constexpr const auto& layer() const noexcept {
-    return std::get<L>(layers);
+    return boost::hana::at_c<L>(layers);
   }
 
  private:
@@ -189,17 +210,11 @@ class MLP {
     const std::vector<double> p =
         micrograd::detail::initial_parameters(NIN, nouts, seed, zero_bias);
     set_parameters(std::span<const double, num_parameters>(p.data(), num_parameters));
-    std::apply(
-        [&](auto&... layer) {
-          std::size_t l = 0;
-          (
-              [&](auto& each) {
-                for (auto& n : each.neurons) n.activation = (l + 1 == num_layers) ? output : hidden;
-                ++l;
-              }(layer),
-              ...);
-        },
-        layers);
+    std::size_t l = 0;
+    for_each_layer([&](auto& layer) {
+      const Activation a = (++l == num_layers) ? output : hidden;
+      for (auto& n : layer.neurons) n.activation = a;
+    });
   }
 
   template <class F>
@@ -229,23 +244,12 @@ class MLP {
   static constexpr double target_at(double t, std::size_t) noexcept { return t; }
   static constexpr double target_at(const Output& t, std::size_t k) noexcept { return t[k]; }
 
-  template <std::size_t L>
-  MICROGRAD_CT_INLINE constexpr Output forward_from(
-      const std::array<double, sizes[L]>& x) const noexcept {
-    const auto y = std::get<L>(layers)(x);
-    if constexpr (L + 1 == num_layers) {
-      return y;
-    } else {
-      return forward_from<L + 1>(y);
-    }
-  }
-
   // Forward through layer L, recurse to the layers above (the tape of layer L waits on this
   // frame), then backward through layer L with the adjoint of its outputs.
   template <std::size_t L, class DLoss>
   MICROGRAD_CT_INLINE constexpr std::array<double, sizes[L]> forward_backward_from(
       const std::array<double, sizes[L]>& x, DLoss& dloss) {
-    auto& layer = std::get<L>(layers);
+    auto& layer = boost::hana::at_c<L>(layers);
     const auto tape = layer.forward(x);
     const auto y = layer.outputs(tape);
     std::array<double, sizes[L + 1]> dy;
