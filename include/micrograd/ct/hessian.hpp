@@ -1,14 +1,19 @@
 #pragma once
 /// \file
 /// `ct::hessian(e, at)`: value, gradient and full Hessian of a compile-time expression, unrolled
-/// at compile time, no heap. Forward over reverse, one direction at a time: for each input slot j
-/// the unrolled forward and reverse passes run on dual numbers (detail/dual.hpp) whose tangent is
-/// `d/d var<j>`, so the adjoint of `var<i>` carries `d e/d var<i>` in its value and
-/// `d2 e/d var<i> d var<j>` in its tangent. The passes call the op functors' generic formulas (the
-/// ones the first-order passes use on doubles), so every op, a user's included, is differentiated
-/// twice as PyTorch's double backward does. Cost: N passes of about twice a first-order pass, in a
-/// run-time loop (unrolling it over j folds the zero tangents away, 2.4x fewer instructions on a
-/// 16-input neuron, but took 33 s of g++ -O2 for that neuron: see docs/higher-order.md).
+/// at compile time, no heap. Forward over reverse in one pass, with the sparsity the expression's
+/// type shows (the plan: hessian_plan.hpp):
+///  - forward: every node's value, and its tangent d value / d slot over the slots it reads only
+///    (a neuron's weighted sum `w_i x_i` has two), from the op's backward formula with adjoint 1
+///    (backward is linear in its adjoint), so that at a kink (relu or abs at 0, a tie of max or
+///    min) the tangent is PyTorch's derivative there, not the branch the value formula takes;
+///  - reverse: every node's adjoint (the gradient's, bit for bit value_and_grad's) and its dense
+///    tangent over all N slots. An edge K -> c hands c `backward(x, out, g)`; its tangent is
+///    backward's coefficient times g's tangent (dense), plus d backward / d (inputs of K) times
+///    the inputs' sparse tangents, the derivative taken by running the op's generic backward
+///    once on dual numbers with one direction per input of K (detail/dual.hpp).
+/// The adjoint tangent of var<i> is row i of the Hessian. A zero tangent stays an exact 0 (a
+/// slot a value does not read gives 0, never 0 * inf). Cost and history: docs/higher-order.md.
 
 #include "micrograd/detail/config.hpp"
 
@@ -20,6 +25,7 @@
 #include "micrograd/ct/backward.hpp"
 #include "micrograd/ct/forward.hpp"
 #include "micrograd/ct/graph.hpp"
+#include "micrograd/ct/hessian_plan.hpp"
 #include "micrograd/ct/nodes.hpp"
 #include "micrograd/detail/dual.hpp"
 
@@ -36,89 +42,28 @@ struct Hessian {
 
 namespace detail {
 
-/// Node `K`'s value as a dual number: an input slot is a variable of its own direction, a
-/// constant has no tangent; an op's value is its functor's on the children's values, its tangent
-/// the op's own chain rule with the children's tangents as adjoints (backward is linear in its
-/// adjoint), so at a kink (relu or abs at 0, a tie of max/min) the tangent follows PyTorch's
-/// derivative there rather than the branch the value formula takes. A zero tangent stays an
-/// exact 0 (detail/dual.hpp's rule).
-template <class E, std::size_t K, class Leaf, class S, std::size_t M>
-constexpr S dual_node_value(const E& e, const Leaf& leaf, const std::array<S, M>& v) {
-  using G = graph<E>;
-  using T = typename G::template node_type<K>;
-  if constexpr (arity<T> == 0) {
-    if constexpr (is_variable<T>::value) {
-      return leaf(T::slot);
-    } else {
-      return S(G::template object<K>(e).value);
-    }
-  } else if constexpr (arity<T> == 1) {
-    const S& x = v[G::template child_index<K, 0>];
-    const auto& op = [&]() -> decltype(auto) {
-      if constexpr (std::is_empty_v<op_t<T>>) {
-        return op_t<T>{};
-      } else {
-        return (G::template object<K>(e).op);
-      }
-    }();
-    S r(op.value(x.v));
-    for (std::size_t i = 0; i < r.d.size(); ++i) {
-      r.d[i] = x.d[i] == 0.0 ? 0.0 : op.backward(x.v, r.v, x.d[i]);
-    }
-    return r;
-  } else {
-    using Op = op_t<T>;
-    const S& a = v[G::template child_index<K, 0>];
-    const S& b = v[G::template child_index<K, 1>];
-    S r(Op::value(a.v, b.v));
-    for (std::size_t i = 0; i < r.d.size(); ++i) {
-      r.d[i] = (a.d[i] == 0.0 ? 0.0 : Op::backward_lhs(a.v, b.v, r.v, a.d[i])) +
-               (b.d[i] == 0.0 ? 0.0 : Op::backward_rhs(a.v, b.v, r.v, b.d[i]));
-    }
-    return r;
-  }
+/// `c * t`, exactly 0 where the tangent `t` is 0 (micrograd::detail::term). At run time the
+/// product is taken unconditionally and then selected, so that loops of it vectorise.
+constexpr double scale(double c, double t) noexcept {
+  if (std::is_constant_evaluated()) return t == 0.0 ? 0.0 : c * t;
+  const double p = c * t;
+  return t == 0.0 ? 0.0 : p;
 }
 
-/// Node `K` hands its dual adjoint to its children (backward.hpp's propagate, on duals).
-template <class E, std::size_t K, class S, std::size_t M>
-constexpr void dual_propagate(const E& e, const std::array<S, M>& v, std::array<S, M>& adj) {
+/// Child `J`'s adjoint from node `K` (of the op node type `T`) for the node values `v`, as the
+/// first-order passes compute it, on any scalar type S (double: the coefficient d out / d child
+/// for g = 1; Dual: its derivative).
+template <class E, std::size_t K, std::size_t J, class S>
+MICROGRAD_CT_INLINE constexpr S edge_backward(const E& e, const S& a, const S& b, const S& out,
+                                              const S& g) {
   using G = graph<E>;
   using T = typename G::template node_type<K>;
-  constexpr auto& edges = reverse_plan<E, false>::edges[K];
   if constexpr (arity<T> == 1) {
-    if constexpr (edges[0].active) {
-      constexpr std::size_t c = edges[0].child;
-      S g;
-      if constexpr (std::is_empty_v<op_t<T>>) {
-        g = op_t<T>{}.backward(v[c], v[K], adj[K]);
-      } else {
-        g = G::template object<K>(e).op.backward(v[c], v[K], adj[K]);
-      }
-      if constexpr (edges[0].first) {
-        adj[c] = g;
-      } else {
-        adj[c] = adj[c] + g;
-      }
-    }
-  } else if constexpr (arity<T> == 2) {
-    constexpr std::size_t l = edges[0].child;
-    constexpr std::size_t r = edges[1].child;
-    if constexpr (edges[0].active) {
-      const S g = op_t<T>::backward_lhs(v[l], v[r], v[K], adj[K]);
-      if constexpr (edges[0].first) {
-        adj[l] = g;
-      } else {
-        adj[l] = adj[l] + g;
-      }
-    }
-    if constexpr (edges[1].active) {
-      const S g = op_t<T>::backward_rhs(v[l], v[r], v[K], adj[K]);
-      if constexpr (edges[1].first) {
-        adj[r] = g;
-      } else {
-        adj[r] = adj[r] + g;
-      }
-    }
+    return G::template object<K>(e).op.backward(a, out, g);
+  } else if constexpr (J == 0) {
+    return G::template object<K>(e).op.backward_lhs(a, b, out, g);
+  } else {
+    return G::template object<K>(e).op.backward_rhs(a, b, out, g);
   }
 }
 
@@ -131,37 +76,157 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
   static_assert(detail::array_size_check<N, detail::required_size<E>>::value,
                 "ct::hessian: std::array too small: the expression reads slot I and needs N >= I + "
                 "1 (array_size_check<N, I + 1> in this diagnostic has the numbers)");
-  using S = micrograd::detail::Dual<1>;
   using G = detail::graph<E>;
+  using P = detail::hessian_plan<E, N>;
+  using edges = typename P::edges_t;
   constexpr std::size_t size = G::size;
-  Hessian<N> h{};
-  // One forward-over-reverse pass per direction j: column j of the Hessian.
-  for (std::size_t j = 0; j < N; ++j) {
-    const auto leaf = [&](std::size_t slot) {
-      S r(at[slot]);
-      r.d[0] = slot == j ? 1.0 : 0.0;
-      return r;
-    };
-    std::array<S, size> v{};
-    detail::for_each_index(
-        [&](auto k) { v[k] = detail::dual_node_value<E, decltype(k)::value>(e, leaf, v); },
-        std::make_index_sequence<size>{});
-    std::array<S, size> adj{};
-    adj[size - 1] = S(1.0);
-    detail::for_each_index(
-        [&](auto r) { detail::dual_propagate<E, size - 1 - decltype(r)::value>(e, v, adj); },
-        std::make_index_sequence<size>{});
-    h.value = v[size - 1].v;
-    detail::for_each_index(
-        [&](auto i) {
-          constexpr std::size_t k = detail::slot_node<E, N>[decltype(i)::value];
-          if constexpr (k != size) {
-            h.grad[i] = adj[k].v;
-            h.hess[i][j] = adj[k].d[0];
-          }
-        },
-        std::make_index_sequence<N>{});
-  }
+  constexpr auto& L = P::layout;
+
+  const Values<E> v = detail::forward_values(e, at);
+  const Values<E> adj = detail::adjoints<false>(e, v, at, 1.0);
+
+  Hessian<N> h;  // every element written below
+  h.value = v[size - 1];
+  detail::for_each_index(
+      [&](auto i) {
+        constexpr std::size_t k = detail::slot_node<E, N>[decltype(i)::value];
+        if constexpr (k == size) {
+          h.grad[i] = 0.0;
+        } else {
+          h.grad[i] = adj[k];
+        }
+      },
+      std::make_index_sequence<N>{});
+
+  // Forward: d out / d child for g = 1 (0 for a child without slots), and the sparse tangents.
+  std::array<std::array<double, 2>, size> coef;  // written for the interior nodes
+  std::array<double, P::tangent_size> tan;      // node K's at tangent_offset[K] ...
+  const auto forward = [&](auto kc) MICROGRAD_CT_INLINE_LAMBDA {
+    constexpr std::size_t K = decltype(kc)::value;
+    constexpr detail::hessian_node n = P::nodes[K];
+    if constexpr (n.arity > 0 && P::tangent_count[K] > 0) {
+      const double b = n.arity == 2 ? v[n.child[1]] : 0.0;
+      constexpr std::array<bool, 2> active{edges::edges[K][0].active,
+                                           edges::edges[K][1].active};
+      coef[K][0] = active[0] ? detail::edge_backward<E, K, 0>(e, v[n.child[0]], b, v[K], 1.0)
+                             : 0.0;
+      coef[K][1] = active[1] ? detail::edge_backward<E, K, 1>(e, v[n.child[0]], b, v[K], 1.0)
+                             : 0.0;
+      constexpr std::size_t off = P::tangent_offset[K];
+      detail::for_each_index(
+          [&](auto pc) MICROGRAD_CT_INLINE_LAMBDA {
+            constexpr std::size_t s = P::tangent_slot[off + decltype(pc)::value];
+            // child J's term of d out / d slot s: coef * (child's tangent at s)
+            const auto part = [&](auto jc) MICROGRAD_CT_INLINE_LAMBDA -> double {
+              constexpr std::size_t c = n.child[decltype(jc)::value];
+              if constexpr (P::nodes[c].variable) {
+                return coef[K][jc];  // the unit tangent of var<s>
+              } else {
+                return detail::scale(coef[K][jc], tan[P::tangent_offset[c] + P::position[c][s]]);
+              }
+            };
+            constexpr bool in0 = active[0] && P::reads[n.child[0]][s];
+            constexpr bool in1 = n.arity == 2 && active[1] && P::reads[n.child[1]][s];
+            if constexpr (in0 && in1) {
+              tan[off + pc] = part(std::integral_constant<std::size_t, 0>{}) +
+                              part(std::integral_constant<std::size_t, 1>{});
+            } else if constexpr (in0) {
+              tan[off + pc] = part(std::integral_constant<std::size_t, 0>{});
+            } else {
+              tan[off + pc] = part(std::integral_constant<std::size_t, 1>{});
+            }
+          },
+          std::make_index_sequence<P::tangent_count[K]>{});
+    }
+  };
+  MICROGRAD_CT_UNROLL(size, forward);
+
+  // Reverse: the adjoints' dense tangents, into the Hessian's rows and the scratch rows.
+  std::array<std::array<double, N>, L.storages> scratch;
+  const auto row = [&](auto kc) MICROGRAD_CT_INLINE_LAMBDA -> std::array<double, N>& {
+    constexpr std::size_t K = decltype(kc)::value;
+    if constexpr (P::nodes[K].variable) {
+      return h.hess[P::nodes[K].slot];
+    } else {
+      return scratch[L.storage[K]];
+    }
+  };
+  const auto reverse = [&](auto rc) MICROGRAD_CT_INLINE_LAMBDA {
+    constexpr std::size_t K = size - 1 - decltype(rc)::value;
+    constexpr detail::hessian_node n = P::nodes[K];
+    if constexpr (n.arity > 0 && P::tangent_count[K] > 0) {
+      // d (adjoint handed to child J) / d (value of child J'), for the inputs' tangents
+      std::array<std::array<double, 2>, 2> sigma{};
+      if constexpr (!n.free) {
+        using D = micrograd::detail::Dual<2>;
+        const D a(v[n.child[0]], {1.0, 0.0});
+        const D b(n.arity == 2 ? v[n.child[1]] : 0.0, {0.0, 1.0});
+        const D out(v[K], coef[K]);
+        const D g(adj[K]);
+        detail::for_each_index(
+            [&](auto jc) MICROGRAD_CT_INLINE_LAMBDA {
+              if constexpr (jc < n.arity && edges::edges[K][jc].active) {
+                sigma[jc] = detail::edge_backward<E, K, decltype(jc)::value>(e, a, b, out, g).d;
+              }
+            },
+            std::make_index_sequence<2>{});
+      }
+      detail::for_each_index(
+          [&](auto jc) MICROGRAD_CT_INLINE_LAMBDA {
+            constexpr std::size_t J = decltype(jc)::value;
+            constexpr detail::edge ed = edges::edges[K][J];
+            if constexpr (J < n.arity && ed.active && !L.zero_tangent[ed.child]) {
+              constexpr std::integral_constant<std::size_t, ed.child> cc{};
+              std::array<double, N>& dc = row(cc);
+              if constexpr (!L.zero_tangent[K]) {
+                if constexpr (!L.aliased[ed.child]) {
+                  const std::array<double, N>& dk = row(std::integral_constant<std::size_t, K>{});
+                  const double k = coef[K][J];
+                  for (std::size_t i = 0; i < N; ++i) {
+                    if constexpr (ed.first) {
+                      dc[i] = detail::scale(k, dk[i]);
+                    } else {
+                      dc[i] += detail::scale(k, dk[i]);
+                    }
+                  }
+                }
+              } else if constexpr (ed.first) {
+                for (std::size_t i = 0; i < N; ++i) dc[i] = 0.0;
+              }
+              if constexpr (!n.free) {
+                detail::for_each_index(
+                    [&](auto jc2) MICROGRAD_CT_INLINE_LAMBDA {
+                      constexpr std::size_t c2 = n.child[decltype(jc2)::value];
+                      const double s = sigma[J][jc2];
+                      if constexpr (jc2 >= n.arity || !edges::edges[K][jc2].active) {
+                        // a child without slots: no tangent
+                      } else if constexpr (P::nodes[c2].variable) {
+                        if (s != 0.0) dc[P::nodes[c2].slot] += s;
+                      } else if (s != 0.0) {
+                        constexpr std::size_t off = P::tangent_offset[c2];
+                        for (std::size_t q = 0; q < P::tangent_count[c2]; ++q) {
+                          dc[P::tangent_slot[off + q]] += detail::scale(s, tan[off + q]);
+                        }
+                      }
+                    },
+                    std::make_index_sequence<2>{});
+              }
+            }
+          },
+          std::make_index_sequence<2>{});
+    }
+  };
+  MICROGRAD_CT_UNROLL(size, reverse);
+
+  // Rows no tangent reached: slots e does not read, and adjoints with a zero tangent.
+  detail::for_each_index(
+      [&](auto i) {
+        constexpr std::size_t k = detail::slot_node<E, N>[decltype(i)::value];
+        if constexpr (k == size || L.zero_tangent[k < size ? k : 0]) {
+          for (std::size_t j = 0; j < N; ++j) h.hess[i][j] = 0.0;
+        }
+      },
+      std::make_index_sequence<N>{});
   return h;
 }
 
