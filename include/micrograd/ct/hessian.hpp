@@ -141,7 +141,7 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
 
   // Forward: d out / d child for g = 1 (0 for a child without slots), and the sparse tangents.
   std::array<std::array<double, 2>, size> coef;  // written for the interior nodes
-  std::array<double, P::tangent_size> tan;      // node K's at tangent_offset[K] ...
+  std::array<double, P::tangent_size> tan;      // node K's from tangent_base[K] on
   const auto forward = [&](auto kc) MICROGRAD_CT_INLINE_LAMBDA {
     constexpr std::size_t K = decltype(kc)::value;
     constexpr detail::hessian_node n = P::nodes[K];
@@ -156,7 +156,15 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
       // a finite coefficient takes the plain product (as scale_into)
       const std::array<bool, 2> finite{coef[K][0] - coef[K][0] == 0.0,
                                        coef[K][1] - coef[K][1] == 0.0};
-      constexpr std::size_t off = P::tangent_offset[K];
+      constexpr std::size_t off = P::tangent_base[K];
+      if constexpr (P::tangent_layout.concat[K]) {
+        // a sum of terms over disjoint slots: the terms' blocks are its block; a variable
+        // term's entry is its coefficient
+        for (std::size_t j = 0; j < 2; ++j) {
+          const std::size_t u = P::tangent_layout.unit_entry[K][j];
+          if (u != detail::none) tan[u] = coef[K][j];
+        }
+      } else {
       detail::for_each_index(
           [&](auto pc) MICROGRAD_CT_INLINE_LAMBDA {
             constexpr std::size_t s = P::tangent_slot[off + decltype(pc)::value];
@@ -166,7 +174,7 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
               if constexpr (P::nodes[c].variable) {
                 return coef[K][jc];  // the unit tangent of var<s>
               } else {
-                const double t = tan[P::tangent_offset[c] + P::position[c][s]];
+                const double t = tan[P::position[c][s]];
                 return finite[jc] ? coef[K][jc] * t : detail::scale(coef[K][jc], t);
               }
             };
@@ -182,6 +190,7 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
             }
           },
           std::make_index_sequence<P::tangent_count[K]>{});
+      }
     }
   };
   MICROGRAD_CT_UNROLL(size, forward);
@@ -241,7 +250,7 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
                       } else if constexpr (P::nodes[c2].variable) {
                         if (s != 0.0) dc[P::nodes[c2].slot] += s;
                       } else if (s != 0.0) {
-                        constexpr std::size_t off = P::tangent_offset[c2];
+                        constexpr std::size_t off = P::tangent_base[c2];
                         for (std::size_t q = 0; q < P::tangent_count[c2]; ++q) {
                           dc[P::tangent_slot[off + q]] += detail::scale(s, tan[off + q]);
                         }

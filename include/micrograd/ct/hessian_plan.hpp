@@ -6,9 +6,9 @@
 /// Forward over reverse with the sparsity the type shows. Three index spaces meet here:
 ///  - NODE INDEX K of graph.hpp (topological order, the root last);
 ///  - INPUT SLOT s (0 .. N-1), the index of `var<s>` and of a Hessian row or column;
-///  - TANGENT POSITION p: node K's forward tangent (d value_K / d slot) is stored only over the
-///    slots K reads, in increasing slot order, at `tangent_offset[K] + p` of one flat array.
-///    A variable's tangent is a unit vector and is not stored; a node that reads no slot has none.
+///  - TANGENT INDEX q: node K's forward tangent (d value_K / d slot) is stored only over the
+///    slots K reads, as a block of one flat array (`forward_layout`). A variable's tangent is a
+///    unit vector and is not stored; a node that reads no slot has none.
 /// The reverse pass's adjoints carry a dense tangent over all N slots (an adjoint depends on
 /// every slot its node's ancestors read). Its storage: a variable's is its Hessian row; an
 /// interior node's is one of `storages` scratch rows; an adjoint known to have a zero tangent
@@ -108,7 +108,8 @@ struct hessian_plan {
     return r;
   }();
 
-  /// Stored forward tangents: count and offset per node (0 for variables).
+  /// Node K's forward tangent has tangent_count[K] entries (the slots it reads; 0 for a
+  /// variable, whose tangent is a unit vector, and for a node without slots).
   static constexpr std::array<std::size_t, size> tangent_count = [] {
     std::array<std::size_t, size> c{};
     for (std::size_t k = 0; k < size; ++k) {
@@ -117,40 +118,98 @@ struct hessian_plan {
     }
     return c;
   }();
-  static constexpr std::array<std::size_t, size> tangent_offset = [] {
-    std::array<std::size_t, size> o{};
-    std::size_t at = 0;
-    for (std::size_t k = 0; k < size; ++k) {
-      o[k] = at;
-      at += tangent_count[k];
-    }
-    return o;
-  }();
-  static constexpr std::size_t tangent_size =
-      size == 0 ? 0 : tangent_offset[size - 1] + tangent_count[size - 1];
 
-  /// tangent_slot[offset + p]: the slot of position p; position[K][s]: the position of slot s in
-  /// node K's stored tangent (none if K does not read s or is a variable).
-  static constexpr std::array<std::size_t, tangent_size> tangent_slot = [] {
-    std::array<std::size_t, tangent_size> t{};
+  /// The flat layout of the forward tangents. Node K's entries are the block
+  /// [tangent_base[K], tangent_base[K] + tangent_count[K]). A sum whose two terms read disjoint
+  /// slots (`concat`) is its terms' blocks side by side, each term placed inside it (a term used
+  /// once; a variable term is one entry, `unit_entry`, holding its coefficient): its tangent is
+  /// its terms' (d(a+b) = da + db), and a chain of sums (a neuron's) copies nothing. Any other
+  /// node's block lists its slots in increasing order and is computed from its children's.
+  struct forward_layout {
+    std::array<std::size_t, size> base{};
+    std::array<bool, size> concat{};
+    std::array<std::array<std::size_t, 2>, size> unit_entry{};  ///< of a concat's variable term
+    std::size_t total = 0;
+  };
+  static constexpr forward_layout tangent_layout = [] {
+    forward_layout l;
+    std::array<std::size_t, size> parents{};
     for (std::size_t k = 0; k < size; ++k) {
-      if (nodes[k].variable) continue;
-      std::size_t p = tangent_offset[k];
+      for (std::size_t j = 0; j < nodes[k].arity; ++j) parents[nodes[k].child[j]] += 1;
+    }
+    l.base.fill(none);
+    for (auto& u : l.unit_entry) u.fill(none);
+    for (std::size_t k = size; k-- > 0;) {
+      const hessian_node& n = nodes[k];
+      if (tangent_count[k] == 0) continue;
+      if (l.base[k] == none) {
+        l.base[k] = l.total;
+        l.total += tangent_count[k];
+      }
+      if (!(n.arity == 2 && n.pass[0] && n.pass[1])) continue;
+      bool disjoint = true;
       for (std::size_t s = 0; s < N; ++s) {
-        if (reads[k][s]) t[p++] = s;
+        disjoint = disjoint && !(reads[n.child[0]][s] && reads[n.child[1]][s]);
+      }
+      bool placeable = disjoint;
+      for (std::size_t j = 0; j < 2; ++j) {
+        const std::size_t c = n.child[j];
+        placeable = placeable && (nodes[c].variable || tangent_count[c] == 0 || parents[c] == 1);
+      }
+      if (!placeable) continue;
+      l.concat[k] = true;
+      std::size_t at = l.base[k];
+      for (std::size_t j = 0; j < 2; ++j) {
+        const std::size_t c = n.child[j];
+        if (nodes[c].variable) {
+          l.unit_entry[k][j] = at++;
+        } else if (tangent_count[c] > 0) {
+          l.base[c] = at;
+          at += tangent_count[c];
+        }
       }
     }
-    return t;
+    return l;
   }();
+  static constexpr std::size_t tangent_size = tangent_layout.total;
+  static constexpr auto& tangent_base = tangent_layout.base;
+
+  /// position[K][s]: the flat index of node K's entry for slot s (none if K does not read s or
+  /// is a variable); tangent_slot[q]: the slot of flat index q.
   static constexpr std::array<std::array<std::size_t, N>, size> position = [] {
     std::array<std::array<std::size_t, N>, size> pos{};
     for (std::size_t k = 0; k < size; ++k) {
-      std::size_t p = 0;
-      for (std::size_t s = 0; s < N; ++s) {
-        pos[k][s] = (reads[k][s] && !nodes[k].variable) ? p++ : none;
+      pos[k].fill(none);
+      const hessian_node& n = nodes[k];
+      if (tangent_count[k] == 0) continue;
+      if (tangent_layout.concat[k]) {
+        for (std::size_t j = 0; j < 2; ++j) {
+          const std::size_t c = n.child[j];
+          if (nodes[c].variable) {
+            pos[k][nodes[c].slot] = tangent_layout.unit_entry[k][j];
+          } else {
+            for (std::size_t s = 0; s < N; ++s) {
+              if (pos[c][s] != none) pos[k][s] = pos[c][s];
+            }
+          }
+        }
+      } else {
+        std::size_t p = tangent_layout.base[k];
+        for (std::size_t s = 0; s < N; ++s) {
+          if (reads[k][s]) pos[k][s] = p++;
+        }
       }
     }
     return pos;
+  }();
+  static constexpr std::array<std::size_t, tangent_size> tangent_slot = [] {
+    std::array<std::size_t, tangent_size> t{};
+    for (std::size_t k = 0; k < size; ++k) {
+      for (std::size_t s = 0; s < N; ++s) {
+        if (position[k][s] != none) t[position[k][s]] = s;
+      }
+    }
+    return t;
   }();
 
   using edges_t = reverse_plan<E, false>;
