@@ -42,6 +42,16 @@ struct Hessian {
 
 namespace detail {
 
+/// The passes' per-edge work that depends only on the op (not on the node) is out of line: one
+/// function per op type and edge, whatever the number of nodes that use it, where inlining it
+/// into every node made the Hessian of a small expression cost 3x the compile time.
+#if defined(__GNUC__) || defined(__clang__)
+#define MICROGRAD_CT_OUTLINE [[gnu::noinline]]
+#else
+#define MICROGRAD_CT_OUTLINE
+#endif
+
+
 /// `c * t`, exactly 0 where the tangent `t` is 0 (micrograd::detail::term). At run time the
 /// product is taken unconditionally and then selected, so that loops of it vectorise.
 constexpr double scale(double c, double t) noexcept {
@@ -54,7 +64,7 @@ constexpr double scale(double c, double t) noexcept {
 /// product (the same number but for the sign of a zero), in pairs that the compiler turns into
 /// vector instructions; an infinite or NaN `c` keeps the zero rule.
 template <bool First, std::size_t N>
-MICROGRAD_CT_INLINE constexpr void scale_into(std::array<double, N>& dc, double c,
+MICROGRAD_CT_OUTLINE constexpr void scale_into(std::array<double, N>& dc, double c,
                                               const std::array<double, N>& dk) noexcept {
   if (c - c == 0.0) {
     std::size_t i = 0;
@@ -89,6 +99,36 @@ MICROGRAD_CT_INLINE constexpr void scale_into(std::array<double, N>& dc, double 
       }
     }
   }
+}
+
+/// d (adjoint handed to child J) / d (each input) of a unary or binary op at adjoint `g`, given
+/// the inputs, the output and d out / d (each input) (`coef`): the op's generic backward once on
+/// dual numbers, one direction per input. The output moves with its inputs (out = op(x)).
+template <class Op>
+MICROGRAD_CT_OUTLINE constexpr double unary_sigma(const Op& op, double x, double out, double coef,
+                                                  double g) {
+  using D = micrograd::detail::Dual<1>;
+  return op.backward(D(x, {1.0}), D(out, {coef}), D(g)).d[0];
+}
+template <std::size_t J, class Op>
+MICROGRAD_CT_OUTLINE constexpr std::array<double, 2> binary_sigma(
+    const Op& op, double a, double b, double out, const std::array<double, 2>& coef, double g) {
+  using D = micrograd::detail::Dual<2>;
+  const D da(a, {1.0, 0.0});
+  const D db(b, {0.0, 1.0});
+  if constexpr (J == 0) {
+    return op.backward_lhs(da, db, D(out, coef), D(g)).d;
+  } else {
+    return op.backward_rhs(da, db, D(out, coef), D(g)).d;
+  }
+}
+
+/// `dc[slot[q]] += scale(s, t[q])` for q < count: a child's sparse tangent times `s`, into a
+/// dense one.
+template <std::size_t N>
+MICROGRAD_CT_OUTLINE constexpr void scatter(std::array<double, N>& dc, double s, const double* t,
+                                            const std::size_t* slot, std::size_t count) noexcept {
+  for (std::size_t q = 0; q < count; ++q) dc[slot[q]] += scale(s, t[q]);
 }
 
 /// Child `J`'s adjoint from node `K` (of the op node type `T`) for the node values `v`, as the
@@ -212,18 +252,19 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
       // d (adjoint handed to child J) / d (value of child J'), for the inputs' tangents
       std::array<std::array<double, 2>, 2> sigma{};
       if constexpr (!n.free) {
-        using D = micrograd::detail::Dual<2>;
-        const D a(v[n.child[0]], {1.0, 0.0});
-        const D b(n.arity == 2 ? v[n.child[1]] : 0.0, {0.0, 1.0});
-        const D out(v[K], coef[K]);
-        const D g(adj[K]);
-        detail::for_each_index(
-            [&](auto jc) MICROGRAD_CT_INLINE_LAMBDA {
-              if constexpr (jc < n.arity && edges::edges[K][jc].active) {
-                sigma[jc] = detail::edge_backward<E, K, decltype(jc)::value>(e, a, b, out, g).d;
-              }
-            },
-            std::make_index_sequence<2>{});
+        const auto& op = G::template object<K>(e).op;
+        if constexpr (n.arity == 1) {
+          sigma[0][0] = detail::unary_sigma(op, v[n.child[0]], v[K], coef[K][0], adj[K]);
+        } else {
+          if constexpr (edges::edges[K][0].active) {
+            sigma[0] = detail::binary_sigma<0>(op, v[n.child[0]], v[n.child[1]], v[K], coef[K],
+                                               adj[K]);
+          }
+          if constexpr (edges::edges[K][1].active) {
+            sigma[1] = detail::binary_sigma<1>(op, v[n.child[0]], v[n.child[1]], v[K], coef[K],
+                                               adj[K]);
+          }
+        }
       }
       detail::for_each_index(
           [&](auto jc) MICROGRAD_CT_INLINE_LAMBDA {
@@ -251,9 +292,8 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
                         if (s != 0.0) dc[P::nodes[c2].slot] += s;
                       } else if (s != 0.0) {
                         constexpr std::size_t off = P::tangent_base[c2];
-                        for (std::size_t q = 0; q < P::tangent_count[c2]; ++q) {
-                          dc[P::tangent_slot[off + q]] += detail::scale(s, tan[off + q]);
-                        }
+                        detail::scatter(dc, s, tan.data() + off, P::tangent_slot.data() + off,
+                                        P::tangent_count[c2]);
                       }
                     },
                     std::make_index_sequence<2>{});
