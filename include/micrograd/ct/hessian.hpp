@@ -131,6 +131,69 @@ MICROGRAD_CT_OUTLINE constexpr void scatter(std::array<double, N>& dc, double s,
   for (std::size_t q = 0; q < count; ++q) dc[slot[q]] += scale(s, t[q]);
 }
 
+/// The tangent work of ct::hessian, run from the plan's programs (hessian_plan.hpp) and the
+/// nodes' numbers (`coef`: d out / d child at g = 1; `sigma`: d (adjoint to child j) / d (input
+/// j2)): first the sparse forward tangents into `tan`, children first; then, in reverse
+/// topological order, the adjoints' dense tangents into the scratch rows and the Hessian's rows
+/// (row index `storages + s` is slot s's); last, zeros in the rows no step writes. One function
+/// per N whatever the expression (compile time).
+template <std::size_t N>
+MICROGRAD_CT_OUTLINE constexpr void tangents(
+    const gather_step* gather, std::size_t gather_count, const reverse_step* reverse,
+    std::size_t reverse_count, const std::array<double, 2>* coef,
+    const std::array<std::array<double, 2>, 2>* sigma, double* tan, const std::size_t* tangent_slot,
+    std::array<double, N>* scratch, std::size_t storages,
+    std::array<std::array<double, N>, N>& hess, const std::array<bool, N>& zero_row) noexcept {
+  for (std::size_t g = 0; g < gather_count; ++g) {
+    const gather_step& st = gather[g];
+    double r = 0.0;
+    bool any = false;
+    for (std::size_t j = 0; j < 2; ++j) {
+      const std::size_t src = st.src[j];
+      if (src == none) continue;
+      const double c = coef[st.node][j];
+      // a variable's unit tangent; a finite coefficient takes the plain product
+      const double t = src == unit_tangent ? c : (c - c == 0.0 ? c * tan[src] : scale(c, tan[src]));
+      r = any ? r + t : t;
+      any = true;
+    }
+    tan[st.dst] = r;
+  }
+  const auto row = [&](std::size_t r) -> std::array<double, N>& {
+    return r < storages ? scratch[r] : hess[r - storages];
+  };
+  for (std::size_t k = 0; k < reverse_count; ++k) {
+    const reverse_step& st = reverse[k];
+    std::array<double, N>& dst = row(st.dst);
+    switch (st.kind) {
+      case step_kind::assign:
+        scale_into<true>(dst, coef[st.node][st.j], row(st.src));
+        break;
+      case step_kind::add:
+        scale_into<false>(dst, coef[st.node][st.j], row(st.src));
+        break;
+      case step_kind::zero:
+        for (double& x : dst) x = 0.0;
+        break;
+      case step_kind::unit: {
+        const double s = sigma[st.node][st.j][st.j2];
+        if (s != 0.0) dst[st.base] += s;
+        break;
+      }
+      case step_kind::block: {
+        const double s = sigma[st.node][st.j][st.j2];
+        if (s != 0.0) scatter(dst, s, tan + st.base, tangent_slot + st.base, st.count);
+        break;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < N; ++i) {
+    if (zero_row[i]) {
+      for (double& x : hess[i]) x = 0.0;
+    }
+  }
+}
+
 /// Child `J`'s adjoint from node `K` (of the op node type `T`) for the node values `v`, as the
 /// first-order passes compute it, on any scalar type S (double: the coefficient d out / d child
 /// for g = 1; Dual: its derivative).
@@ -179,141 +242,42 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
       },
       std::make_index_sequence<N>{});
 
-  // Forward: d out / d child for g = 1 (0 for a child without slots), and the sparse tangents.
-  std::array<std::array<double, 2>, size> coef;  // written for the interior nodes
-  std::array<double, P::tangent_size> tan;      // node K's from tangent_base[K] on
-  const auto forward = [&](auto kc) MICROGRAD_CT_INLINE_LAMBDA {
+  // Per node, the op's numbers: d out / d child for g = 1 (`coef`, 0 for a child without
+  // slots) and d (adjoint to child j) / d (input j2) (`sigma`, for ops with second derivatives).
+  // The only unrolled part; the tangents below are loops over the plan's programs.
+  std::array<std::array<double, 2>, size> coef;                 // of interior nodes with slots
+  std::array<std::array<std::array<double, 2>, 2>, size> sigma;  // of those not second_order_free
+  const auto numbers = [&](auto kc) MICROGRAD_CT_INLINE_LAMBDA {
     constexpr std::size_t K = decltype(kc)::value;
     constexpr detail::hessian_node n = P::nodes[K];
     if constexpr (n.arity > 0 && P::tangent_count[K] > 0) {
-      const double b = n.arity == 2 ? v[n.child[1]] : 0.0;
-      constexpr std::array<bool, 2> active{edges::edges[K][0].active,
-                                           edges::edges[K][1].active};
-      coef[K][0] = active[0] ? detail::edge_backward<E, K, 0>(e, v[n.child[0]], b, v[K], 1.0)
-                             : 0.0;
-      coef[K][1] = active[1] ? detail::edge_backward<E, K, 1>(e, v[n.child[0]], b, v[K], 1.0)
-                             : 0.0;
-      // a finite coefficient takes the plain product (as scale_into)
-      const std::array<bool, 2> finite{coef[K][0] - coef[K][0] == 0.0,
-                                       coef[K][1] - coef[K][1] == 0.0};
-      constexpr std::size_t off = P::tangent_base[K];
-      if constexpr (P::tangent_layout.concat[K]) {
-        // a sum of terms over disjoint slots: the terms' blocks are its block; a variable
-        // term's entry is its coefficient
-        for (std::size_t j = 0; j < 2; ++j) {
-          const std::size_t u = P::tangent_layout.unit_entry[K][j];
-          if (u != detail::none) tan[u] = coef[K][j];
+      constexpr bool active0 = edges::edges[K][0].active;
+      constexpr bool active1 = edges::edges[K][1].active;
+      const auto& op = G::template object<K>(e).op;
+      const double a = v[n.child[0]];
+      if constexpr (n.arity == 1) {
+        coef[K] = {op.backward(a, v[K], 1.0), 0.0};
+        if constexpr (!n.free) {
+          sigma[K][0] = {detail::unary_sigma(op, a, v[K], coef[K][0], adj[K]), 0.0};
         }
       } else {
-      detail::for_each_index(
-          [&](auto pc) MICROGRAD_CT_INLINE_LAMBDA {
-            constexpr std::size_t s = P::tangent_slot[off + decltype(pc)::value];
-            // child J's term of d out / d slot s: coef * (child's tangent at s)
-            const auto part = [&](auto jc) MICROGRAD_CT_INLINE_LAMBDA -> double {
-              constexpr std::size_t c = n.child[decltype(jc)::value];
-              if constexpr (P::nodes[c].variable) {
-                return coef[K][jc];  // the unit tangent of var<s>
-              } else {
-                const double t = tan[P::position[c][s]];
-                return finite[jc] ? coef[K][jc] * t : detail::scale(coef[K][jc], t);
-              }
-            };
-            constexpr bool in0 = active[0] && P::reads[n.child[0]][s];
-            constexpr bool in1 = n.arity == 2 && active[1] && P::reads[n.child[1]][s];
-            if constexpr (in0 && in1) {
-              tan[off + pc] = part(std::integral_constant<std::size_t, 0>{}) +
-                              part(std::integral_constant<std::size_t, 1>{});
-            } else if constexpr (in0) {
-              tan[off + pc] = part(std::integral_constant<std::size_t, 0>{});
-            } else {
-              tan[off + pc] = part(std::integral_constant<std::size_t, 1>{});
-            }
-          },
-          std::make_index_sequence<P::tangent_count[K]>{});
+        const double b = v[n.child[1]];
+        coef[K] = {active0 ? op.backward_lhs(a, b, v[K], 1.0) : 0.0,
+                   active1 ? op.backward_rhs(a, b, v[K], 1.0) : 0.0};
+        if constexpr (!n.free) {
+          if constexpr (active0) sigma[K][0] = detail::binary_sigma<0>(op, a, b, v[K], coef[K], adj[K]);
+          if constexpr (active1) sigma[K][1] = detail::binary_sigma<1>(op, a, b, v[K], coef[K], adj[K]);
+        }
       }
     }
   };
-  MICROGRAD_CT_UNROLL(size, forward);
+  MICROGRAD_CT_UNROLL(size, numbers);
 
-  // Reverse: the adjoints' dense tangents, into the Hessian's rows and the scratch rows.
+  std::array<double, P::tangent_size> tan;  // node K's block from tangent_base[K] on
   std::array<std::array<double, N>, L.storages> scratch;
-  const auto row = [&](auto kc) MICROGRAD_CT_INLINE_LAMBDA -> std::array<double, N>& {
-    constexpr std::size_t K = decltype(kc)::value;
-    if constexpr (P::nodes[K].variable) {
-      return h.hess[P::nodes[K].slot];
-    } else {
-      return scratch[L.storage[K]];
-    }
-  };
-  const auto reverse = [&](auto rc) MICROGRAD_CT_INLINE_LAMBDA {
-    constexpr std::size_t K = size - 1 - decltype(rc)::value;
-    constexpr detail::hessian_node n = P::nodes[K];
-    if constexpr (n.arity > 0 && P::tangent_count[K] > 0) {
-      // d (adjoint handed to child J) / d (value of child J'), for the inputs' tangents
-      std::array<std::array<double, 2>, 2> sigma{};
-      if constexpr (!n.free) {
-        const auto& op = G::template object<K>(e).op;
-        if constexpr (n.arity == 1) {
-          sigma[0][0] = detail::unary_sigma(op, v[n.child[0]], v[K], coef[K][0], adj[K]);
-        } else {
-          if constexpr (edges::edges[K][0].active) {
-            sigma[0] = detail::binary_sigma<0>(op, v[n.child[0]], v[n.child[1]], v[K], coef[K],
-                                               adj[K]);
-          }
-          if constexpr (edges::edges[K][1].active) {
-            sigma[1] = detail::binary_sigma<1>(op, v[n.child[0]], v[n.child[1]], v[K], coef[K],
-                                               adj[K]);
-          }
-        }
-      }
-      detail::for_each_index(
-          [&](auto jc) MICROGRAD_CT_INLINE_LAMBDA {
-            constexpr std::size_t J = decltype(jc)::value;
-            constexpr detail::edge ed = edges::edges[K][J];
-            if constexpr (J < n.arity && ed.active && !L.zero_tangent[ed.child]) {
-              constexpr std::integral_constant<std::size_t, ed.child> cc{};
-              std::array<double, N>& dc = row(cc);
-              if constexpr (!L.zero_tangent[K]) {
-                if constexpr (!L.aliased[ed.child]) {
-                  const std::array<double, N>& dk = row(std::integral_constant<std::size_t, K>{});
-                  detail::scale_into<ed.first>(dc, coef[K][J], dk);
-                }
-              } else if constexpr (ed.first) {
-                for (std::size_t i = 0; i < N; ++i) dc[i] = 0.0;
-              }
-              if constexpr (!n.free) {
-                detail::for_each_index(
-                    [&](auto jc2) MICROGRAD_CT_INLINE_LAMBDA {
-                      constexpr std::size_t c2 = n.child[decltype(jc2)::value];
-                      const double s = sigma[J][jc2];
-                      if constexpr (jc2 >= n.arity || !edges::edges[K][jc2].active) {
-                        // a child without slots: no tangent
-                      } else if constexpr (P::nodes[c2].variable) {
-                        if (s != 0.0) dc[P::nodes[c2].slot] += s;
-                      } else if (s != 0.0) {
-                        constexpr std::size_t off = P::tangent_base[c2];
-                        detail::scatter(dc, s, tan.data() + off, P::tangent_slot.data() + off,
-                                        P::tangent_count[c2]);
-                      }
-                    },
-                    std::make_index_sequence<2>{});
-              }
-            }
-          },
-          std::make_index_sequence<2>{});
-    }
-  };
-  MICROGRAD_CT_UNROLL(size, reverse);
-
-  // Rows no tangent reached: slots e does not read, and adjoints with a zero tangent.
-  detail::for_each_index(
-      [&](auto i) {
-        constexpr std::size_t k = detail::slot_node<E, N>[decltype(i)::value];
-        if constexpr (k == size || L.zero_tangent[k < size ? k : 0]) {
-          for (std::size_t j = 0; j < N; ++j) h.hess[i][j] = 0.0;
-        }
-      },
-      std::make_index_sequence<N>{});
+  detail::tangents<N>(P::gather.data(), P::gather.size(), P::reverse.data(), P::reverse.size(),
+                      coef.data(), sigma.data(), tan.data(), P::tangent_slot.data(),
+                      scratch.data(), L.storages, h.hess, P::zero_row);
   return h;
 }
 

@@ -53,6 +53,26 @@ inline constexpr bool passes_adjoint<ops::add_op, J> = true;
 template <>
 inline constexpr bool passes_adjoint<ops::sub_op, 0> = true;
 
+/// A gather step's source that is a variable's unit tangent (its entry is the coefficient).
+inline constexpr std::size_t unit_tangent = none - 1;
+
+/// One entry of the forward tangents: `tan[dst] = sum over j of coef[node][j] * (child j's
+/// tangent at src[j])`, src[j] a flat index, unit_tangent or none.
+struct gather_step {
+  std::size_t dst = 0;
+  std::size_t node = 0;
+  std::array<std::size_t, 2> src{none, none};
+};
+
+/// One step of the reverse pass's tangent work, for the edge node -> child j.
+enum class step_kind { assign, add, zero, unit, block };
+struct reverse_step {
+  step_kind kind = step_kind::zero;
+  std::size_t node = 0, j = 0, j2 = 0;  ///< the edge, and input j2 of node (unit, block)
+  std::size_t dst = 0, src = 0;         ///< rows (assign, add: row(dst) (+)= coef * row(src))
+  std::size_t base = 0, count = 0;      ///< unit: the slot; block: input j2's tangent block
+};
+
 /// What the plan needs of one node.
 struct hessian_node {
   bool variable = false;
@@ -248,6 +268,124 @@ struct hessian_plan {
       }
     }
     return l;
+  }();
+
+  /// The forward tangents as a program (run by hessian.hpp's loop, not unrolled): entry
+  /// `tan[dst] = sum over j of coef[node][j] * (child j's tangent at src[j])`, where src[j] is a
+  /// flat index, `unit` (child j is the slot's variable) or none; children's entries first.
+  static constexpr std::size_t unit = unit_tangent;
+  static constexpr std::size_t gather_count = [] {
+    std::size_t c = 0;
+    for (std::size_t k = 0; k < size; ++k) {
+      if (nodes[k].arity == 0 || tangent_count[k] == 0) continue;
+      if (tangent_layout.concat[k]) {
+        for (std::size_t j = 0; j < 2; ++j) c += tangent_layout.unit_entry[k][j] != none ? 1 : 0;
+      } else {
+        c += tangent_count[k];
+      }
+    }
+    return c;
+  }();
+  static constexpr std::array<gather_step, gather_count> gather = [] {
+    std::array<gather_step, gather_count> g{};
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < size; ++k) {
+      const hessian_node& n = nodes[k];
+      if (n.arity == 0 || tangent_count[k] == 0) continue;
+      if (tangent_layout.concat[k]) {
+        for (std::size_t j = 0; j < 2; ++j) {
+          if (tangent_layout.unit_entry[k][j] == none) continue;
+          g[at].dst = tangent_layout.unit_entry[k][j];
+          g[at].node = k;
+          g[at].src[j] = unit;
+          ++at;
+        }
+        continue;
+      }
+      for (std::size_t s = 0; s < N; ++s) {
+        if (position[k][s] == none) continue;
+        g[at].dst = position[k][s];
+        g[at].node = k;
+        for (std::size_t j = 0; j < n.arity; ++j) {
+          const std::size_t c = n.child[j];
+          if (!edges_t::edges[k][j].active || !reads[c][s]) continue;
+          g[at].src[j] = nodes[c].variable ? unit : position[c][s];
+        }
+        ++at;
+      }
+    }
+    return g;
+  }();
+
+  /// The reverse pass's tangent work as a program, in reverse topological order. Rows:
+  /// 0 .. storages-1 the scratch rows, storages + s the Hessian's row of slot s.
+  static constexpr std::size_t row_of(std::size_t k) {
+    return nodes[k].variable ? layout.storages + nodes[k].slot : layout.storage[k];
+  }
+  /// Calls f(step) for each step in order (counted, then stored, by the two tables below).
+  template <class F>
+  static constexpr void for_each_reverse_step(F&& f) {
+    for (std::size_t k = size; k-- > 0;) {
+      const hessian_node& n = nodes[k];
+      if (n.arity == 0 || tangent_count[k] == 0) continue;
+      for (std::size_t j = 0; j < n.arity; ++j) {
+        const edge& ed = edges_t::edges[k][j];
+        if (!ed.active || layout.zero_tangent[ed.child]) continue;
+        reverse_step st;
+        st.node = k;
+        st.j = j;
+        st.dst = row_of(ed.child);
+        if (!layout.zero_tangent[k]) {
+          if (!layout.aliased[ed.child]) {
+            st.kind = ed.first ? step_kind::assign : step_kind::add;
+            st.src = row_of(k);
+            f(st);
+          }
+        } else if (ed.first) {
+          st.kind = step_kind::zero;
+          f(st);
+        }
+        if (n.free) continue;
+        for (std::size_t j2 = 0; j2 < n.arity; ++j2) {
+          const std::size_t c2 = n.child[j2];
+          if (!edges_t::edges[k][j2].active) continue;
+          reverse_step sp = st;
+          sp.j2 = j2;
+          if (nodes[c2].variable) {
+            sp.kind = step_kind::unit;
+            sp.base = nodes[c2].slot;
+          } else {
+            sp.kind = step_kind::block;
+            sp.base = tangent_base[c2];
+            sp.count = tangent_count[c2];
+          }
+          f(sp);
+        }
+      }
+    }
+  }
+  static constexpr std::size_t reverse_count = [] {
+    std::size_t c = 0;
+    for_each_reverse_step([&](const reverse_step&) { ++c; });
+    return c;
+  }();
+  static constexpr std::array<reverse_step, reverse_count> reverse = [] {
+    std::array<reverse_step, reverse_count> r{};
+    std::size_t at = 0;
+    for_each_reverse_step([&](const reverse_step& st) { r[at++] = st; });
+    return r;
+  }();
+
+  /// Hessian rows that no step writes: slots e does not read, variables with a zero tangent.
+  static constexpr std::array<bool, N> zero_row = [] {
+    std::array<bool, N> z{};
+    z.fill(true);
+    for (std::size_t k = 0; k < size; ++k) {
+      if (nodes[k].variable && nodes[k].slot < N && !layout.zero_tangent[k]) {
+        z[nodes[k].slot] = false;
+      }
+    }
+    return z;
   }();
 };
 
