@@ -64,7 +64,7 @@ constexpr double scale(double c, double t) noexcept {
 /// product (the same number but for the sign of a zero), in pairs that the compiler turns into
 /// vector instructions; an infinite or NaN `c` keeps the zero rule.
 template <bool First, std::size_t N>
-MICROGRAD_CT_OUTLINE constexpr void scale_into(std::array<double, N>& dc, double c,
+MICROGRAD_CT_INLINE constexpr void scale_into(std::array<double, N>& dc, double c,
                                               const std::array<double, N>& dk) noexcept {
   if (c - c == 0.0) {
     std::size_t i = 0;
@@ -126,7 +126,7 @@ MICROGRAD_CT_OUTLINE constexpr std::array<double, 2> binary_sigma(
 /// `dc[slot[q]] += scale(s, t[q])` for q < count: a child's sparse tangent times `s`, into a
 /// dense one.
 template <std::size_t N>
-MICROGRAD_CT_OUTLINE constexpr void scatter(std::array<double, N>& dc, double s, const double* t,
+constexpr void scatter(std::array<double, N>& dc, double s, const double* t,
                                             const std::size_t* slot, std::size_t count) noexcept {
   for (std::size_t q = 0; q < count; ++q) dc[slot[q]] += scale(s, t[q]);
 }
@@ -144,20 +144,23 @@ MICROGRAD_CT_OUTLINE constexpr void tangents(
     const std::array<std::array<double, 2>, 2>* sigma, double* tan, const std::size_t* tangent_slot,
     std::array<double, N>* scratch, std::size_t storages,
     std::array<std::array<double, N>, N>& hess, const std::array<bool, N>& zero_row) noexcept {
+  // child j's term: a variable's unit tangent gives the coefficient; a finite coefficient takes
+  // the plain product
+  const auto part = [&](const gather_step& st, std::size_t j) -> double {
+    const std::size_t src = st.src[j];
+    const double c = coef[st.node][j];
+    if (src == unit_tangent) return c;
+    return c - c == 0.0 ? c * tan[src] : scale(c, tan[src]);
+  };
   for (std::size_t g = 0; g < gather_count; ++g) {
     const gather_step& st = gather[g];
-    double r = 0.0;
-    bool any = false;
-    for (std::size_t j = 0; j < 2; ++j) {
-      const std::size_t src = st.src[j];
-      if (src == none) continue;
-      const double c = coef[st.node][j];
-      // a variable's unit tangent; a finite coefficient takes the plain product
-      const double t = src == unit_tangent ? c : (c - c == 0.0 ? c * tan[src] : scale(c, tan[src]));
-      r = any ? r + t : t;
-      any = true;
+    if (st.src[1] == none) {
+      tan[st.dst] = part(st, 0);
+    } else if (st.src[0] == none) {
+      tan[st.dst] = part(st, 1);
+    } else {
+      tan[st.dst] = part(st, 0) + part(st, 1);
     }
-    tan[st.dst] = r;
   }
   const auto row = [&](std::size_t r) -> std::array<double, N>& {
     return r < storages ? scratch[r] : hess[r - storages];
