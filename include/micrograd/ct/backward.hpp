@@ -91,7 +91,7 @@ constexpr void deposit(double& adjoint, double contribution) noexcept {
 /// tanh between the two passes.
 template <bool AllNodes, class E, class At>
 MICROGRAD_CT_INLINE constexpr Values<E> adjoints(const E& e, const Values<E>& values, const At& at,
-                             double seed) noexcept {
+                                                 double seed) noexcept {
   using G = graph<E>;
   constexpr std::size_t size = G::size;
   Values<E> adj{};
@@ -157,9 +157,8 @@ inline constexpr std::array<std::size_t, N> slot_node = [] {
 /// writes go in slot order, so that the compiler sees consecutive stores (and vectorises them
 /// as it does a hand-written loop), whatever the order of the nodes.
 template <std::size_t N, class E, class At, class Grad>
-MICROGRAD_CT_INLINE constexpr void write_gradient(const E& e, const Values<E>& values,
-                                                  const At& at, double seed,
-                              Grad& grad) noexcept {
+MICROGRAD_CT_INLINE constexpr void write_gradient(const E& e, const Values<E>& values, const At& at,
+                                                  double seed, Grad& grad) noexcept {
   const Values<E> adj = adjoints<false>(e, values, at, seed);
   const auto write = [&](auto i) MICROGRAD_CT_INLINE_LAMBDA {
     constexpr std::size_t k = slot_node<E, N>[decltype(i)::value];
@@ -175,8 +174,7 @@ MICROGRAD_CT_INLINE constexpr void write_gradient(const E& e, const Values<E>& v
 /// ct::backward without the check of the array's size.
 template <std::size_t N, class E, class At>
 MICROGRAD_CT_INLINE constexpr std::array<double, N> gradient(const E& e, const Values<E>& values,
-                                                             const At& at,
-                                         double seed) noexcept {
+                                                             const At& at, double seed) noexcept {
   std::array<double, N> grad;  // every element written by write_gradient
   write_gradient<N>(e, values, at, seed, grad);
   return grad;

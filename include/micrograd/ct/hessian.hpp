@@ -51,7 +51,6 @@ namespace detail {
 #define MICROGRAD_CT_OUTLINE
 #endif
 
-
 /// `c * t`, exactly 0 where the tangent `t` is 0 (micrograd::detail::term). At run time the
 /// product is taken unconditionally and then selected, so that loops of it vectorise.
 constexpr double scale(double c, double t) noexcept {
@@ -111,8 +110,10 @@ MICROGRAD_CT_OUTLINE constexpr double unary_sigma(const Op& op, double x, double
   return op.backward(D(x, {1.0}), D(out, {coef}), D(g)).d[0];
 }
 template <std::size_t J, class Op>
-MICROGRAD_CT_OUTLINE constexpr std::array<double, 2> binary_sigma(
-    const Op& op, double a, double b, double out, const std::array<double, 2>& coef, double g) {
+MICROGRAD_CT_OUTLINE constexpr std::array<double, 2> binary_sigma(const Op& op, double a, double b,
+                                                                  double out,
+                                                                  const std::array<double, 2>& coef,
+                                                                  double g) {
   using D = micrograd::detail::Dual<2>;
   const D da(a, {1.0, 0.0});
   const D db(b, {0.0, 1.0});
@@ -127,7 +128,7 @@ MICROGRAD_CT_OUTLINE constexpr std::array<double, 2> binary_sigma(
 /// dense one.
 template <std::size_t N>
 constexpr void scatter(std::array<double, N>& dc, double s, const double* t,
-                                            const std::size_t* slot, std::size_t count) noexcept {
+                       const std::size_t* slot, std::size_t count) noexcept {
   for (std::size_t q = 0; q < count; ++q) dc[slot[q]] += scale(s, t[q]);
 }
 
@@ -138,12 +139,14 @@ constexpr void scatter(std::array<double, N>& dc, double s, const double* t,
 /// (row index `storages + s` is slot s's); last, zeros in the rows no step writes. One function
 /// per N whatever the expression (compile time).
 template <std::size_t N>
-MICROGRAD_CT_OUTLINE constexpr void tangents(
-    const gather_step* gather, std::size_t gather_count, const reverse_step* reverse,
-    std::size_t reverse_count, const std::array<double, 2>* coef,
-    const std::array<std::array<double, 2>, 2>* sigma, double* tan, const std::size_t* tangent_slot,
-    std::array<double, N>* scratch, std::size_t storages,
-    std::array<std::array<double, N>, N>& hess, const std::array<bool, N>& zero_row) noexcept {
+MICROGRAD_CT_OUTLINE constexpr void tangents(const gather_step* gather, std::size_t gather_count,
+                                             const reverse_step* reverse, std::size_t reverse_count,
+                                             const std::array<double, 2>* coef,
+                                             const std::array<std::array<double, 2>, 2>* sigma,
+                                             double* tan, const std::size_t* tangent_slot,
+                                             std::array<double, N>* scratch, std::size_t storages,
+                                             std::array<std::array<double, N>, N>& hess,
+                                             const std::array<bool, N>& zero_row) noexcept {
   // child j's term: a variable's unit tangent gives the coefficient; a finite coefficient takes
   // the plain product
   const auto part = [&](const gather_step& st, std::size_t j) -> double {
@@ -248,7 +251,7 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
   // Per node, the op's numbers: d out / d child for g = 1 (`coef`, 0 for a child without
   // slots) and d (adjoint to child j) / d (input j2) (`sigma`, for ops with second derivatives).
   // The only unrolled part; the tangents below are loops over the plan's programs.
-  std::array<std::array<double, 2>, size> coef;                 // of interior nodes with slots
+  std::array<std::array<double, 2>, size> coef;                  // of interior nodes with slots
   std::array<std::array<std::array<double, 2>, 2>, size> sigma;  // of those not second_order_free
   const auto numbers = [&](auto kc) MICROGRAD_CT_INLINE_LAMBDA {
     constexpr std::size_t K = decltype(kc)::value;
@@ -268,8 +271,10 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
         coef[K] = {active0 ? op.backward_lhs(a, b, v[K], 1.0) : 0.0,
                    active1 ? op.backward_rhs(a, b, v[K], 1.0) : 0.0};
         if constexpr (!n.free) {
-          if constexpr (active0) sigma[K][0] = detail::binary_sigma<0>(op, a, b, v[K], coef[K], adj[K]);
-          if constexpr (active1) sigma[K][1] = detail::binary_sigma<1>(op, a, b, v[K], coef[K], adj[K]);
+          if constexpr (active0)
+            sigma[K][0] = detail::binary_sigma<0>(op, a, b, v[K], coef[K], adj[K]);
+          if constexpr (active1)
+            sigma[K][1] = detail::binary_sigma<1>(op, a, b, v[K], coef[K], adj[K]);
         }
       }
     }
@@ -279,8 +284,8 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
   std::array<double, P::tangent_size> tan;  // node K's block from tangent_base[K] on
   std::array<std::array<double, N>, L.storages> scratch;
   detail::tangents<N>(P::gather.data(), P::gather.size(), P::reverse.data(), P::reverse.size(),
-                      coef.data(), sigma.data(), tan.data(), P::tangent_slot.data(),
-                      scratch.data(), L.storages, h.hess, P::zero_row);
+                      coef.data(), sigma.data(), tan.data(), P::tangent_slot.data(), scratch.data(),
+                      L.storages, h.hess, P::zero_row);
   return h;
 }
 

@@ -49,7 +49,7 @@ struct Layer {
   MICROGRAD_CT_INLINE constexpr std::array<double, NIN> backward(
       const std::array<double, NIN>& x, const Tape& tape,
       const std::array<double, NOUT>& dy) noexcept {
-    std::array<double, NIN> dx{};  // every element assigned at n = NOUT - 1
+    std::array<double, NIN> dx{};           // every element assigned at n = NOUT - 1
     for (std::size_t n = NOUT; n-- > 0;) {  // one copy of the neuron's code, as forward
       const std::array<double, NIN> d = neurons[n].backward(x, tape[n], dy[n]);
       if (n + 1 == NOUT) {

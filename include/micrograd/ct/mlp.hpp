@@ -75,9 +75,8 @@ class MLP {
   /// The outputs for input `x`: a left fold of the layers over `x` (each layer maps the array
   /// of its inputs to that of its outputs).
   constexpr Output operator()(const Input& x) const noexcept {
-    return boost::hana::fold_left(layers, x, [](const auto& in, const auto& layer) {
-      return layer(in);
-    });
+    return boost::hana::fold_left(layers, x,
+                                  [](const auto& in, const auto& layer) { return layer(in); });
   }
 
   /// One forward and reverse pass for input `x`: `dloss(y)` is given the outputs and returns
