@@ -23,12 +23,12 @@
 
 #include <boost/mp11/algorithm.hpp>
 
-#include "micrograd/detail/backward.hpp"     // the reverse sweep
-#include "micrograd/detail/lifetime.hpp"     // making, labelling, freeing nodes
-#include "micrograd/detail/node.hpp"         // the node
-#include "micrograd/detail/node_ops.hpp"     // a node's op: codes of op types, user-op table
+#include "micrograd/detail/backward.hpp"  // the reverse sweep
+#include "micrograd/detail/lifetime.hpp"  // making, labelling, freeing nodes
+#include "micrograd/detail/node.hpp"      // the node
+#include "micrograd/detail/node_ops.hpp"  // a node's op: codes of op types, user-op table
 #include "micrograd/detail/op_codes.hpp"
-#include "micrograd/detail/pool.hpp"         // per-thread node memory
+#include "micrograd/detail/pool.hpp"  // per-thread node memory
 #include "micrograd/detail/python_repr.hpp"
 #include "micrograd/ops.hpp"
 

@@ -71,9 +71,9 @@ static_assert(positions<Dag> > 1e13, "the tree behind the graph");
 static_assert(std::is_empty_v<Dag>, "a pure expression stores nothing");
 
 TEST(DagReuse, TwoHundredNodesMatchTheDynamicEngine) {
-  for (const std::array<double, 4> at : {std::array{0.3, 0.7, -0.4, 0.9},
-                                         std::array{-1.1, 0.2, 0.8, -0.6},
-                                         std::array{0.05, -0.9, 0.3, 1.2}}) {
+  for (const std::array<double, 4> at :
+       {std::array{0.3, 0.7, -0.4, 0.9}, std::array{-1.1, 0.2, 0.8, -0.6},
+        std::array{0.05, -0.9, 0.3, 1.2}}) {
     const ct::Gradient<4> r = ct::value_and_grad(dag, at);
     const std::array<Value, 4> x{Value(at[0]), Value(at[1]), Value(at[2]), Value(at[3])};
     Value a = x[0], b = x[1];

@@ -30,9 +30,9 @@
 #include <boost/hana/maximum.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/unpack.hpp>
+#include <boost/mp11/algorithm.hpp>
 #include <boost/mp11/list.hpp>
 #include <boost/mp11/utility.hpp>
-#include <boost/mp11/algorithm.hpp>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
@@ -99,9 +99,9 @@ template <class L, class R>
 struct key_union;
 template <class L, class... Key>
 struct key_union<L, mp::mp_list<Key...>> {
-  using type = mp::mp_append<
-      L, std::conditional_t<std::is_base_of_v<mp::mp_identity<Key>, key_set<L>>, mp::mp_list<>,
-                            mp::mp_list<Key>>...>;
+  using type =
+      mp::mp_append<L, std::conditional_t<std::is_base_of_v<mp::mp_identity<Key>, key_set<L>>,
+                                          mp::mp_list<>, mp::mp_list<Key>>...>;
 };
 
 /// The keys of the distinct nodes of subtree `T` (impure rank `Rank`) in topological order.
@@ -118,10 +118,10 @@ struct node_list<unary<Op, E>, Rank> {
 template <class Op, class L, class R, std::size_t Rank>
 struct node_list<binary<Op, L, R>, Rank> {
   using T = binary<Op, L, R>;
-  using type =
-      mp::mp_push_back<typename key_union<typename node_list<L, child_rank<T, Rank, 0>>::type,
-                                          typename node_list<R, child_rank<T, Rank, 1>>::type>::type,
-                       node_key<T, Rank>>;
+  using type = mp::mp_push_back<
+      typename key_union<typename node_list<L, child_rank<T, Rank, 0>>::type,
+                         typename node_list<R, child_rank<T, Rank, 1>>::type>::type,
+      node_key<T, Rank>>;
 };
 
 /// Calls `f(std::integral_constant<std::size_t, K>{})` for each K, in order: the unrolled loops

@@ -81,8 +81,7 @@ struct Neuron {
     const auto at = slots(x);
     const Values<Sum> values = detail::forward_values(Sum{}, at);
     const double dsum = activation_backward(values.back(), out, dy);
-    const std::array<double, 2 * N + 1> g =
-        detail::gradient<2 * N + 1>(Sum{}, values, at, dsum);
+    const std::array<double, 2 * N + 1> g = detail::gradient<2 * N + 1>(Sum{}, values, at, dsum);
     return [&]<std::size_t... i>(std::index_sequence<i...>) MICROGRAD_CT_INLINE_LAMBDA {
       // unrolled (a braced list, not a fold expression: clang limits folds to 256 operands)
       [[maybe_unused]] const int in_order[] = {0, ((w_grad[i] += g[N + i]), 0)...};

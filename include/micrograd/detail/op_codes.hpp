@@ -167,21 +167,21 @@ template <class Unary, class Binary, class Other>
   static_assert(builtin_unary_count <= 32 && builtin_binary_count <= 16,
                 "more built-in ops than with_op_code's switch has cases");
   switch (static_cast<unsigned>(code)) {
-#define MICROGRAD_UNARY_CASE(K)                                           \
-  case K + 1:                                                             \
-    if constexpr (K < builtin_unary_count) {                              \
-      unary(std::integral_constant<std::size_t, K>{});                    \
-      return;                                                             \
-    } else {                                                              \
-      break;                                                              \
+#define MICROGRAD_UNARY_CASE(K)                        \
+  case K + 1:                                          \
+    if constexpr (K < builtin_unary_count) {           \
+      unary(std::integral_constant<std::size_t, K>{}); \
+      return;                                          \
+    } else {                                           \
+      break;                                           \
     }
-#define MICROGRAD_BINARY_CASE(K)                                          \
-  case K + 128:                                                           \
-    if constexpr (K < builtin_binary_count) {                             \
-      binary(std::integral_constant<std::size_t, K>{});                   \
-      return;                                                             \
-    } else {                                                              \
-      break;                                                              \
+#define MICROGRAD_BINARY_CASE(K)                        \
+  case K + 128:                                         \
+    if constexpr (K < builtin_binary_count) {           \
+      binary(std::integral_constant<std::size_t, K>{}); \
+      return;                                           \
+    } else {                                            \
+      break;                                            \
     }
 #define MICROGRAD_CASES4(CASE, K) CASE(K) CASE(K + 1) CASE(K + 2) CASE(K + 3)
     MICROGRAD_CASES4(MICROGRAD_UNARY_CASE, 0)

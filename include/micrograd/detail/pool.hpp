@@ -133,9 +133,9 @@ struct ThreadPool {
   /// while it is closed (before the thread registered, after its exit handler, checked memory).
   std::uint32_t room = 0;
   ChunkHeader** chunks = nullptr;
-  std::uint32_t count = 0;         ///< chunks owned
-  std::uint32_t capacity = 0;      ///< of `chunks`
-  std::uint32_t scan = 0;          ///< chunks the fast slot scan may use: `count`, or 0 if checked
+  std::uint32_t count = 0;     ///< chunks owned
+  std::uint32_t capacity = 0;  ///< of `chunks`
+  std::uint32_t scan = 0;      ///< chunks the fast slot scan may use: `count`, or 0 if checked
   /// No free slot before it: (chunk index << 32) | bitmap word, so that a free compares once.
   std::uint64_t cursor = 0;
   bool registered = false;  ///< the exit handler is registered (first touch happened)
