@@ -11,6 +11,7 @@
 
 #include <boost/mp11/algorithm.hpp>
 
+#include "micrograd/detail/backward_rest.hpp"
 #include "micrograd/detail/node.hpp"
 #include "micrograd/detail/node_ops.hpp"
 #include "micrograd/detail/op_codes.hpp"
@@ -130,91 +131,13 @@ template <Sweep S>
       });
 }
 
-/// The interior inputs of `n` (none for a leaf input), for the traversals below.
-template <class F>
-[[gnu::always_inline]] inline void for_interior_inputs(Node* n, F&& f) {
-  if (n->is_binary() && !n->rhs->is_leaf()) f(n->rhs);
-  if (!n->lhs->is_leaf()) f(n->lhs);
-}
-
 /// backward()'s slow path, when the optimistic sweep stopped at interior nodes ("stuck") that
-/// have parents alive outside the graph of `root` (another output of a shared subexpression,
-/// say): they got every contribution from this graph but wait for more. Everything not yet
-/// processed lies below them. Finish with Kahn's algorithm on that part, counting for each of
-/// its nodes its parents inside it. No recursion, no memory beyond the nodes (`link` for the
-/// stacks, `mark` to tell the parts apart; both back to their rest state afterwards).
+/// have parents alive outside the graph of `root` (detail/backward_rest.hpp): count the parents
+/// inside the rest of the graph and finish by Kahn's algorithm.
 [[gnu::noinline, gnu::cold]] inline void backward_rest(Node* root) noexcept {
-  constexpr std::uint8_t seen = 1, stuck = 2;
-  // 1. Walk the processed part from the root; stop at the stuck nodes, listed in `stuck_list`.
-  //    (A processed node has `pending` 0; a stuck one the number of contributions it got.)
-  Node* stuck_list = nullptr;
-  root->mark = seen;
-  root->link = nullptr;
-  Node* top = root;
-  while (top != nullptr) {
-    Node* const n = top;
-    top = n->link;
-    if (n->pending != 0) {
-      n->pending = 0;
-      n->mark = stuck;
-      n->link = stuck_list;
-      stuck_list = n;
-      continue;
-    }
-    for_interior_inputs(n, [&](Node* in) {
-      if (in->mark == 0) {
-        in->mark = seen;
-        in->link = top;
-        top = in;
-      }
-    });
-  }
-  // 2. Clear the marks of the processed part (the stuck nodes keep theirs).
-  root->mark = 0;
-  root->link = nullptr;
-  top = root;
-  while (top != nullptr) {
-    Node* const n = top;
-    top = n->link;
-    for_interior_inputs(n, [&](Node* in) {
-      if (in->mark == seen) {
-        in->mark = 0;
-        in->link = top;
-        top = in;
-      }
-    });
-  }
-  // 3. Count, for every node at or below the stuck ones, its parents there; reset the adjoint
-  //    of the nodes below (the stuck nodes keep the contributions they got). The stuck nodes
-  //    are listed again, in `sources`, as they leave the stack.
-  Node* sources = nullptr;
-  top = stuck_list;
-  while (top != nullptr) {
-    Node* const n = top;
-    top = n->link;
-    for_interior_inputs(n, [&](Node* in) {
-      if (in->pending++ == 0 && in->mark != stuck) {
-        in->grad = -0.0;  // the identity of +: the sum of the contributions is first + rest
-        in->link = top;
-        top = in;
-      }
-    });
-    if (n->mark == stuck) {
-      n->link = sources;
-      sources = n;
-    }
-  }
-  // 4. Kahn's algorithm from the stuck nodes that have no parent below the others.
-  Node* ready = nullptr;
-  while (sources != nullptr) {
-    Node* const n = sources;
-    sources = n->link;
-    n->mark = 0;
-    if (n->pending == 0) {
-      n->link = ready;
-      ready = n;
-    }
-  }
+  Node* ready = counted_finish_start(root, [](Node* below) {
+    below->grad = -0.0;  // the identity of +: the sum of the contributions is first + rest
+  });
   while (ready != nullptr) {
     Node* const n = ready;
     ready = n->link;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "micrograd/detail/backward_rest.hpp"
 #include "micrograd/detail/node.hpp"
 
 namespace micrograd::detail {
@@ -116,80 +117,10 @@ inline void order_step(Node* n, Node*& ready, Node* root, std::vector<Node*>& le
   if (n->is_binary()) one(n->rhs);
 }
 
-/// backward_rest() without the arithmetic (see value.hpp for why each step is there): the
+/// backward_rest() without the arithmetic (detail/backward_rest.hpp says why): the
 /// nodes below the "stuck" ones, which have parents alive outside the graph, by counting.
 [[gnu::cold]] inline void backward_order_rest(Node* root, BackwardOrder& order) {
-  constexpr std::uint8_t seen = 1, stuck = 2;
-  auto for_interior_inputs = [](Node* n, auto&& f) {
-    if (n->is_binary() && !n->rhs->is_leaf()) f(n->rhs);
-    if (!n->lhs->is_leaf()) f(n->lhs);
-  };
-  // 1. Walk the processed part from the root; stop at the stuck nodes.
-  Node* stuck_list = nullptr;
-  root->mark = seen;
-  root->link = nullptr;
-  Node* top = root;
-  while (top != nullptr) {
-    Node* const n = top;
-    top = n->link;
-    if (n->pending != 0) {
-      n->pending = 0;
-      n->mark = stuck;
-      n->link = stuck_list;
-      stuck_list = n;
-      continue;
-    }
-    for_interior_inputs(n, [&](Node* in) {
-      if (in->mark == 0) {
-        in->mark = seen;
-        in->link = top;
-        top = in;
-      }
-    });
-  }
-  // 2. Clear the marks of the processed part (the stuck nodes keep theirs).
-  root->mark = 0;
-  root->link = nullptr;
-  top = root;
-  while (top != nullptr) {
-    Node* const n = top;
-    top = n->link;
-    for_interior_inputs(n, [&](Node* in) {
-      if (in->mark == seen) {
-        in->mark = 0;
-        in->link = top;
-        top = in;
-      }
-    });
-  }
-  // 3. Count, for every node at or below the stuck ones, its parents there.
-  Node* sources = nullptr;
-  top = stuck_list;
-  while (top != nullptr) {
-    Node* const n = top;
-    top = n->link;
-    for_interior_inputs(n, [&](Node* in) {
-      if (in->pending++ == 0 && in->mark != stuck) {
-        in->link = top;
-        top = in;
-      }
-    });
-    if (n->mark == stuck) {
-      n->link = sources;
-      sources = n;
-    }
-  }
-  // 4. Kahn's algorithm from the stuck nodes that have no parent below the others.
-  Node* ready = nullptr;
-  while (sources != nullptr) {
-    Node* const n = sources;
-    sources = n->link;
-    n->mark = 0;
-    if (n->pending == 0) {
-      n->link = ready;
-      ready = n;
-    }
-  }
+  Node* ready = counted_finish_start(root, [](Node*) {});
   while (ready != nullptr) {
     Node* const n = ready;
     ready = n->link;
