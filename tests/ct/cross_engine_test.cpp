@@ -41,24 +41,6 @@ constexpr std::size_t shapes_per_tu = SHAPES_PER_TU;
 constexpr std::size_t points_per_shape = 8;
 constexpr int depth = 4;
 
-/// Leaves are ct::var<I>; constants from the stream.
-struct CtBuilder {
-  micrograd::PythonRandom& rng;
-  template <std::size_t I>
-  auto leaf() {
-    return ct::var<I>;
-  }
-  double constant() { return rng.uniform(0.1, 1.0); }
-  template <int N, class E>
-  auto ipow(E e) {
-    return ct::pow<N>(e);
-  }
-  template <class Op, class... E>
-  auto apply(const E&... e) {
-    return micrograd::test::test_op<Op>::call(e...);  // ct::sqrt(e), ct::max(e, f), ...
-  }
-};
-
 /// A dynamic-engine value whose operators are out of line: each shape's dynamic expression
 /// compiles to a few calls instead of every Value operation inlined (compile time).
 struct Dyn {
@@ -165,7 +147,7 @@ void check_shape(Tally& tally) {
     const Point at = random_point(stream);
 
     micrograd::PythonRandom ct_rng(stream + 1);
-    CtBuilder cb{ct_rng};
+    random_expression::CtBuilder cb{ct_rng};
     const auto e = random_expression::build<Seed, depth>(cb);
     const ct::Gradient<random_expression::slots> r = ct::value_and_grad(e, at);
 

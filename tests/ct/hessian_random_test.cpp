@@ -143,23 +143,6 @@ namespace {
 constexpr std::size_t points_per_shape = 8;
 constexpr int depth = 4;
 
-struct CtBuilder {
-  micrograd::PythonRandom& rng;
-  template <std::size_t I>
-  auto leaf() {
-    return ct::var<I>;
-  }
-  double constant() { return rng.uniform(0.1, 1.0); }
-  template <int N, class E>
-  auto ipow(E e) {
-    return ct::pow<N>(e);
-  }
-  template <class Op, class... E>
-  auto apply(const E&... e) {
-    return micrograd::test::test_op<Op>::call(e...);
-  }
-};
-
 bool close(double a, double b) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
   if (std::isinf(a) || std::isinf(b)) return a == b;
@@ -198,7 +181,7 @@ void check_shape(Tally& t) {
     micrograd::PythonRandom rng(stream);
     std::array<double, random_expression::slots> at;
     for (double& x : at) x = rng.uniform(-1.5, 1.5);
-    CtBuilder b{rng};
+    random_expression::CtBuilder b{rng};
     const auto e = random_expression::build<Seed, depth>(b);
     compare(t, Seed, point, ct::hessian(e, at), oracle::hessian(e, at));
   }

@@ -19,6 +19,8 @@
 #include <type_traits>
 
 #include <boost/mp11/algorithm.hpp>
+#include <micrograd/ct.hpp>
+#include <micrograd/random.hpp>
 
 #include "../support/op_table.hpp"
 
@@ -130,5 +132,23 @@ auto build(Builder& b) {
     }
   }
 }
+
+/// The compile-time engine's builder: leaves are ct::var<I>, constants from the stream.
+struct CtBuilder {
+  micrograd::PythonRandom& rng;
+  template <std::size_t I>
+  auto leaf() {
+    return micrograd::ct::var<I>;
+  }
+  double constant() { return rng.uniform(0.1, 1.0); }
+  template <int N, class E>
+  auto ipow(E e) {
+    return micrograd::ct::pow<N>(e);
+  }
+  template <class Op, class... E>
+  auto apply(const E&... e) {
+    return micrograd::test::test_op<Op>::call(e...);  // ct::sqrt(e), ct::max(e, f), ...
+  }
+};
 
 }  // namespace random_expression
