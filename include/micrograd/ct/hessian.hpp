@@ -1,19 +1,20 @@
 #pragma once
 /// \file
-/// `ct::hessian(e, at)`: value, gradient and full Hessian of a compile-time expression, unrolled
-/// at compile time, no heap. Forward over reverse in one pass, with the sparsity the expression's
-/// type shows (the plan: hessian_plan.hpp):
-///  - forward: every node's value, and its tangent d value / d slot over the slots it reads only
-///    (a neuron's weighted sum `w_i x_i` has two), from the op's backward formula with adjoint 1
-///    (backward is linear in its adjoint), so that at a kink (relu or abs at 0, a tie of max or
-///    min) the tangent is PyTorch's derivative there, not the branch the value formula takes;
+/// `ct::hessian(e, at)`: value, gradient and full Hessian of a compile-time expression, no heap,
+/// usable in constant expressions. Forward over reverse in one pass, with the sparsity the
+/// expression's type shows (the plan: hessian_plan.hpp):
+///  - forward: every node's value, and its tangent d value / d slot over the slots it reads only,
+///    from the op's backward formula with adjoint 1 (`coef`; backward is linear in its adjoint),
+///    so that at a kink (relu or abs at 0, a tie of max or min) the tangent is PyTorch's
+///    derivative there, not the branch the value formula takes;
 ///  - reverse: every node's adjoint (the gradient's, bit for bit value_and_grad's) and its dense
-///    tangent over all N slots. An edge K -> c hands c `backward(x, out, g)`; its tangent is
-///    backward's coefficient times g's tangent (dense), plus d backward / d (inputs of K) times
-///    the inputs' sparse tangents, the derivative taken by running the op's generic backward
-///    once on dual numbers with one direction per input of K (detail/dual.hpp).
-/// The adjoint tangent of var<i> is row i of the Hessian. A zero tangent stays an exact 0 (a
-/// slot a value does not read gives 0, never 0 * inf). Cost and history: docs/higher-order.md.
+///    tangent over all N slots. An edge K -> c hands c `coef` times K's adjoint tangent (dense),
+///    plus `sigma` = d backward / d (inputs of K) times the inputs' sparse tangents, sigma from
+///    running the op's generic backward once on dual numbers (detail/dual.hpp).
+/// The adjoint tangent of var<i> is row i of the Hessian. Only coef and sigma are computed per
+/// node (unrolled); the tangent work runs the plan's programs in one function per N, so compile
+/// time hardly grows with the expression. A zero tangent stays an exact 0 (a slot a value does
+/// not read gives 0, never 0 * inf). Cost and history: docs/higher-order.md.
 
 #include "micrograd/detail/config.hpp"
 
