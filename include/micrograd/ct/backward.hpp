@@ -114,15 +114,15 @@ MICROGRAD_CT_INLINE constexpr Values<E> adjoints(const E& e, const Values<E>& va
     constexpr std::integral_constant<std::size_t, e1.child> c1{};
     if constexpr (arity<T> == 1 && e0.active) {
       // d out / d child = op'(child), times the adjoint of out
-      deposit<e0.first>(adj[c0], G::template object<K>(e).op.backward(v(c0), v(self), adj[K]));
+      deposit<e0.first>(adj[c0], G::template op<K>(e).backward(v(c0), v(self), adj[K]));
     } else if constexpr (arity<T> == 2) {
       if constexpr (e0.active) {
         deposit<e0.first>(adj[c0],
-                          G::template object<K>(e).op.backward_lhs(v(c0), v(c1), v(self), adj[K]));
+                          G::template op<K>(e).backward_lhs(v(c0), v(c1), v(self), adj[K]));
       }
       if constexpr (e1.active) {
         deposit<e1.first>(adj[c1],
-                          G::template object<K>(e).op.backward_rhs(v(c0), v(c1), v(self), adj[K]));
+                          G::template op<K>(e).backward_rhs(v(c0), v(c1), v(self), adj[K]));
       }
     }
   };

@@ -43,7 +43,7 @@ void dot_node(std::ostringstream& out, const E& e, const V& values, const V& gra
     if constexpr (std::is_empty_v<op_t<T>>) {
       name = ops::display_name(op_t<T>{});
     } else {
-      name = ops::display_name(G::template object<K>(e).op);
+      name = ops::display_name(G::template op<K>(e));
     }
     out << "  node" << K
         << "_op [label=" << micrograd::detail::dot_quoted(micrograd::detail::plain_label(name))

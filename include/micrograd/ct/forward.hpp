@@ -42,10 +42,10 @@ MICROGRAD_CT_INLINE constexpr Values<E> forward_values(const E& e, const At& at)
     } else if constexpr (arity<T> == 0) {
       v[K] = G::template object<K>(e).value;  // a number, or a compile-time constant
     } else if constexpr (arity<T> == 1) {
-      v[K] = G::template object<K>(e).op.value(v[G::template child_index<K, 0>]);
+      v[K] = G::template op<K>(e).value(v[G::template child_index<K, 0>]);
     } else {
-      v[K] = G::template object<K>(e).op.value(v[G::template child_index<K, 0>],
-                                               v[G::template child_index<K, 1>]);
+      v[K] = G::template op<K>(e).value(v[G::template child_index<K, 0>],
+                                        v[G::template child_index<K, 1>]);
     }
   };
   MICROGRAD_CT_UNROLL(G::size, step);

@@ -17,11 +17,10 @@
 /// template instantiations are memoised by the compiler) as the set union of its children's
 /// lists; so compile time and memory grow with the number of distinct nodes (about quadratically:
 /// each union copies a list), not with the number of tree positions, which doubles with each
-/// level of reuse. Impure nodes cost once per place, as their values do. Key -> node index is
-/// mp_find, never a deduction against a given node type: g++ 12 then compares types member by
-/// member, a walk of the tree (exponential under reuse); likewise no expression type is passed
-/// as an explicit template argument of a call that also deduces arguments
-/// (docs/compile-time-engine.md).
+/// level of reuse. Impure nodes cost once per place, as their values do. No lookup deduces a
+/// template argument against a given node type (g++ 12 then compares types member by member, a
+/// walk of the tree: exponential under reuse), and no expression type is passed as an explicit
+/// template argument of a call that also deduces arguments (docs/compile-time-engine.md).
 
 #include "micrograd/detail/config.hpp"
 
@@ -30,7 +29,6 @@
 #include <boost/hana/maximum.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/unpack.hpp>
-#include <boost/mp11/algorithm.hpp>
 #include <boost/mp11/list.hpp>
 #include <boost/mp11/utility.hpp>
 #include <cstddef>
@@ -144,17 +142,20 @@ constexpr void for_each_index(F&& f, std::index_sequence<K...>) {
   }                                                                               \
   (std::make_index_sequence<(count)>{})
 
-/// The impure node of rank `Rank` in `e` (whose root has rank impure_count - 1).
+/// The impure node of rank `Rank` in `e` (whose root has rank impure_count - 1). The child on
+/// the way down holds the impure node, so it is impure and stored: read as a member, not
+/// through the overloaded `child<J>` (one overload resolution per level and node is the bulk
+/// of a large impure expression's compile time).
 template <std::size_t Rank, class T>
 constexpr const auto& impure_object(const T& e) noexcept {
   if constexpr (Rank + 1 == impure_count<T>) {
     return e;
   } else if constexpr (arity<T> == 1) {
-    return impure_object<Rank>(child<0>(e));
+    return impure_object<Rank>(e.child_.get());
   } else if constexpr (Rank < impure_count<child_t<T, 0>>) {
-    return impure_object<Rank>(child<0>(e));
+    return impure_object<Rank>(e.lhs_.get());
   } else {
-    return impure_object<Rank - impure_count<child_t<T, 0>>>(child<1>(e));
+    return impure_object<Rank - impure_count<child_t<T, 0>>>(e.rhs_.get());
   }
 }
 
@@ -217,8 +218,20 @@ template <class Key, std::size_t K>
 struct keyed {};
 template <class Indices, class List>
 struct key_index;
+/// Key -> node index: one overload `index(const std::type_identity<Key>*)` per key, in one
+/// overload set per graph; a call picks the one whose parameter is exactly the pointer given,
+/// a comparison of canonical types. (Deducing `K` from `keyed<Key, K>` with `Key` given instead
+/// makes g++ 12 compare `Key` with each base's key member by member, a walk of the type's tree:
+/// exponential under reuse; `mp_find` is quadratic, with instances that spell the key list.)
+template <class Key, std::size_t K>
+struct key_slot {
+  static std::integral_constant<std::size_t, K> index(const std::type_identity<Key>*);
+};
 template <std::size_t... K, class... Key>
-struct key_index<std::index_sequence<K...>, mp::mp_list<Key...>> : keyed<Key, K>... {};
+struct key_index<std::index_sequence<K...>, mp::mp_list<Key...>> : keyed<Key, K>...,
+                                                                   key_slot<Key, K>... {
+  using key_slot<Key, K>::index...;
+};
 template <std::size_t K, class Key>
 std::type_identity<Key> key_at(const keyed<Key, K>&);
 template <class E>
@@ -245,10 +258,22 @@ struct graph {
     }
   }
 
+  /// The op of interior node `K` (a copy: ops are empty or hold a number). An empty op is made
+  /// afresh, so that the passes need not descend to an impure node's object for it (the descent
+  /// instantiates a function per level: the bulk of a large impure expression's compile time).
+  template <std::size_t K>
+  static constexpr op_t<node_type<K>> op(const E& e) noexcept {
+    if constexpr (std::is_empty_v<op_t<node_type<K>>>) {
+      return {};
+    } else {
+      return object<K>(e).op;
+    }
+  }
+
   /// Node index of child `J` of node `K`.
   template <std::size_t K, std::size_t J>
-  static constexpr std::size_t child_index =
-      mp::mp_find<graph_keys<E>, typename child_key<key<K>, J>::type>::value;
+  static constexpr std::size_t child_index = decltype(graph_lookup<E>::index(
+      static_cast<const std::type_identity<typename child_key<key<K>, J>::type>*>(nullptr)))::value;
 };
 
 /// The input slots expression `E` reads, in topological order: a hana::tuple of distinct

@@ -11,7 +11,7 @@
 ///    tangent over all N slots. An edge K -> c hands c `coef` times K's adjoint tangent (dense),
 ///    plus `sigma` = d backward / d (inputs of K) times the inputs' sparse tangents, sigma from
 ///    running the op's generic backward once on dual numbers (detail/dual.hpp).
-/// The adjoint tangent of var<i> is row i of the Hessian. Only coef and sigma are computed per
+/// The adjoint tangent of `var<i>` is row i of the Hessian. Only coef and sigma are computed per
 /// node (unrolled); the tangent work runs the plan's programs in one function per N, so compile
 /// time hardly grows with the expression. A zero tangent stays an exact 0 (a slot a value does
 /// not read gives 0, never 0 * inf). Cost and history: docs/higher-order.md.
@@ -201,23 +201,6 @@ MICROGRAD_CT_OUTLINE constexpr void tangents(const gather_step* gather, std::siz
   }
 }
 
-/// Child `J`'s adjoint from node `K` (of the op node type `T`) for the node values `v`, as the
-/// first-order passes compute it, on any scalar type S (double: the coefficient d out / d child
-/// for g = 1; Dual: its derivative).
-template <class E, std::size_t K, std::size_t J, class S>
-MICROGRAD_CT_INLINE constexpr S edge_backward(const E& e, const S& a, const S& b, const S& out,
-                                              const S& g) {
-  using G = graph<E>;
-  using T = typename G::template node_type<K>;
-  if constexpr (arity<T> == 1) {
-    return G::template object<K>(e).op.backward(a, out, g);
-  } else if constexpr (J == 0) {
-    return G::template object<K>(e).op.backward_lhs(a, b, out, g);
-  } else {
-    return G::template object<K>(e).op.backward_rhs(a, b, out, g);
-  }
-}
-
 }  // namespace detail
 
 /// Value, gradient and Hessian of `e` at `at` (slot I of `at` is `var<I>`); rows and columns of
@@ -260,7 +243,7 @@ MICROGRAD_CT_FLATTEN constexpr Hessian<N> hessian(const E& e, const std::array<d
     if constexpr (n.arity > 0 && P::tangent_count[K] > 0) {
       constexpr bool active0 = edges::edges[K][0].active;
       constexpr bool active1 = edges::edges[K][1].active;
-      const auto& op = G::template object<K>(e).op;
+      const auto& op = G::template op<K>(e);
       const double a = v[n.child[0]];
       if constexpr (n.arity == 1) {
         coef[K] = {op.backward(a, v[K], 1.0), 0.0};
