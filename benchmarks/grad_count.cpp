@@ -1,9 +1,14 @@
 // The callgrind driver for micrograd::grad: `bench_grad_count <graph> <contender> <calls>`
 // builds one graph once (Neuron16: tanh(b + sum w_i x_i) over 33 leaves; MLPStep: the seed's
 // loss of MLP(3, {4, 4, 1}) on its four samples, over the 41 parameters) and then, `calls`
-// times, gets the gradient of the output with respect to the leaves into an array:
-//   backward  zero the leaves' grads, y.backward(), read the grads (the baseline)
-//   values    the same, the grads read into a std::vector<Value> of new leaves, as grad returns
+// times, gets the gradient of the output with respect to the leaves into an array
+// (Chain: y = tanh(y * 0.5 + 0.1) 10^5 times from one leaf x, 5 x 10^5 + 1 nodes, gradient
+// with respect to x):
+//   backward  zero the leaves' grads, y.backward(), read the grads into doubles
+//   values    "backward() plus reading the results", what a user would write instead of grad:
+//             zero the leaves' grads, y.backward(), copy each leaf's grad into a
+//             std::vector<Value> of new leaves (the type grad returns). The yardstick of
+//             grad(y, leaves)'s cost (issue 13).
 //   grad      micrograd::grad(y, leaves), read the results
 //   graph     micrograd::grad(y, leaves, true), read the results (and free their graphs)
 //   hessian   Neuron16 only: the 33 x 33 Hessian, grad with create_graph then grad of each
@@ -47,6 +52,16 @@ Graph neuron16() {
   g.leaves = x;
   g.leaves.insert(g.leaves.end(), w.begin(), w.end());
   g.leaves.push_back(b);
+  return g;
+}
+
+Graph chain() {
+  Graph g;
+  const Value x(0.3);
+  Value y = x;
+  for (int i = 0; i < 100000; ++i) y = (y * 0.5 + 0.1).tanh();
+  g.y = y;
+  g.leaves = {x};
   return g;
 }
 
@@ -98,22 +113,22 @@ Graph mlp_step(micrograd::MLP& model) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::fprintf(
-        stderr,
-        "usage: bench_grad_count {Neuron16|MLPStep} {backward|values|grad|graph|hessian} N\n");
+    std::fprintf(stderr,
+                 "usage: bench_grad_count {Neuron16|MLPStep|Chain} "
+                 "{backward|values|grad|graph|hessian} N\n");
     return 2;
   }
   const std::string_view which = argv[1];
   const std::string_view how = argv[2];
   const long calls = std::atol(argv[3]);
-  if ((which != "Neuron16" && which != "MLPStep") ||
+  if ((which != "Neuron16" && which != "MLPStep" && which != "Chain") ||
       (how != "backward" && how != "values" && how != "grad" && how != "graph" &&
        how != "hessian")) {
     std::fprintf(stderr, "unknown graph or contender\n");
     return 2;
   }
   micrograd::MLP model(3, {4, 4, 1}, 42);
-  Graph g = which == "Neuron16" ? neuron16() : mlp_step(model);
+  Graph g = which == "Neuron16" ? neuron16() : which == "Chain" ? chain() : mlp_step(model);
   const std::size_t n = g.leaves.size();
   if (how == "hessian") {
     if (which != "Neuron16") {

@@ -24,6 +24,7 @@ using micrograd::grad;
 using micrograd::Value;
 
 std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
+const void* detail_node_of(Value v) { return &v.data(); }  // one address per node
 
 std::vector<Value> build_program(const micrograd_check::Program& p) {
   return micrograd_check::build<Value, true, true>(
@@ -122,6 +123,41 @@ TEST(Grad, UnusedInputsSelfEmptyAndInterior) {
   EXPECT_EQ(grad(du, {u})[0].data(), std::exp(0.25));
   EXPECT_EQ(x.grad(), 0.0);
   EXPECT_EQ(u.grad(), 0.0);
+}
+
+// An x may come more than once (leaf or interior, reached or not, on both first-order
+// paths: with a parent outside y's graph the sweep gets stuck and counts): each copy gets the
+// same number, a result of its own, and no node is left marked (a second call agrees).
+TEST(Grad, DuplicatesInXs) {
+  for (const bool outside_parent : {false, true}) {
+    Value x(0.5);
+    Value unused(2.0);
+    Value u = x * x;
+    Value v = u.tanh() + x;
+    const Value y = v * u;
+    const Value other = outside_parent ? v * 3.0 : Value(0.0);
+    const std::vector<Value> xs = {x, u, x, unused, u, v, unused, x, y};
+    const std::vector<Value> once = grad(y, {x, u, unused, v, y});
+    for (int round = 0; round < 2; ++round) {
+      const std::vector<Value> g = grad(y, xs);
+      ASSERT_EQ(g.size(), xs.size());
+      const std::size_t map[] = {0, 1, 0, 2, 1, 3, 2, 0, 4};
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        EXPECT_EQ(bits(g[i].data()), bits(once[map[i]].data())) << i;
+      }
+      EXPECT_NE(detail_node_of(g[0]), detail_node_of(g[2])) << "each result a leaf of its own";
+      EXPECT_EQ(g[3].data(), 0.0);
+      EXPECT_EQ(g[8].data(), 1.0);
+    }
+    EXPECT_NE(once[0].data(), 0.0);
+    EXPECT_NE(once[1].data(), 0.0);
+    EXPECT_EQ(x.grad(), 0.0);
+    EXPECT_EQ(u.grad(), 0.0);
+    Value(y).backward();  // the graph is at rest: backward() gives the same numbers
+    EXPECT_EQ(bits(x.grad()), bits(once[0].data()));
+    EXPECT_EQ(bits(u.grad()), bits(once[1].data()));
+    EXPECT_EQ(bits(v.grad()), bits(once[3].data()));
+  }
 }
 
 // backward() on a create_graph result works, and gives grad()'s numbers.

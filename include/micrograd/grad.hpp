@@ -206,40 +206,50 @@ struct NodeAdjoint {
   double adjoint;
 };
 
-/// A vector whose push stays inline (the growth is out of line): the fused sweep pushes once
-/// per node, where std::vector's out-of-line push_back cost a call each. Never shrinks.
+/// A stack over a vector's storage, for the length of one sweep: its pointer, size and
+/// capacity are locals (registers, once inlined), not the vector's members, which the
+/// compiler would reload after every store into a node. The push stays inline, the growth is
+/// out of line. The vector's size is the capacity; the stack's own size is kept here only.
 template <class T>
-class InlineStack {
+class RegisterStack {
  public:
+  explicit RegisterStack(std::vector<T>& storage) noexcept
+      : storage_(storage),
+        base_(storage.data()),
+        top_(storage.data()),
+        limit_(storage.data() + storage.size()) {}
   [[gnu::always_inline]] void push(const T& x) {
-    if (size_ == items_.size()) [[unlikely]]
+    if (top_ == limit_) [[unlikely]]
       grow();
-    items_[size_++] = x;
+    *top_++ = x;
   }
-  [[gnu::always_inline]] T pop() noexcept { return items_[--size_]; }
-  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  [[nodiscard]] std::size_t capacity() const noexcept { return items_.size(); }
-  T& operator[](std::size_t i) noexcept { return items_[i]; }
-  void clear() noexcept { size_ = 0; }
-  [[nodiscard]] const T* begin() const noexcept { return items_.data(); }
-  [[nodiscard]] const T* end() const noexcept { return items_.data() + size_; }
+  [[gnu::always_inline]] T pop() noexcept { return *--top_; }
+  [[nodiscard]] bool empty() const noexcept { return top_ == base_; }
+  [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(top_ - base_); }
+  T& operator[](std::size_t i) noexcept { return base_[i]; }
 
  private:
-  [[gnu::noinline]] void grow() { items_.resize(items_.empty() ? 64 : 2 * items_.size()); }
-  std::vector<T> items_;
-  std::size_t size_ = 0;
+  [[gnu::noinline]] void grow() {
+    const std::size_t size = this->size();
+    storage_.resize(storage_.empty() ? 64 : 2 * storage_.size());
+    base_ = storage_.data();
+    top_ = base_ + size;
+    limit_ = base_ + storage_.size();
+  }
+  std::vector<T>& storage_;
+  T* base_;
+  T* top_;
+  T* limit_;
 };
 
 /// The first-order sweep's scratch. Each thread keeps one between calls (capacity and all), so
 /// that grad() on a small graph allocates nothing but its results; one that grew past
 /// `kept_entries` is freed after use.
 struct Scratch {
-  BackwardOrder order;               ///< the two-pass sweep's order
-  std::vector<double> interior;      ///< adjoints of interior nodes (fused: of shared ones)
-  std::vector<double> leaves;        ///< the two-pass sweep's adjoints of leaves
-  InlineStack<NodeAdjoint> ready;    ///< the fused sweep's stack
-  InlineStack<NodeAdjoint> reached;  ///< the fused sweep's leaves and their adjoints, by slot
+  BackwardOrder order;             ///< the two-pass sweep's order
+  std::vector<double> interior;    ///< adjoints of interior nodes (fused: of shared ones, and xs)
+  std::vector<double> leaves;      ///< adjoints of leaves (fused: of the leaf xs)
+  std::vector<NodeAdjoint> ready;  ///< the fused sweep's stack (its size is its capacity)
   bool busy = false;  ///< lent out (a user op's backward calling grad() gets a fresh one)
   static constexpr std::size_t kept_entries = std::size_t{1} << 16;
 };
@@ -257,19 +267,17 @@ struct ScratchLease {
   Scratch& s;
   ~ScratchLease() {
     if (s.order.interior.capacity() + s.order.leaves.capacity() + s.interior.capacity() +
-            s.leaves.capacity() + s.ready.capacity() + s.reached.capacity() >
+            s.leaves.capacity() + s.ready.capacity() >
         Scratch::kept_entries) {
       s = Scratch{};
     }
     s.order.interior.clear();
     s.order.leaves.clear();
-    s.ready.clear();
-    s.reached.clear();
     s.busy = false;
   }
 };
 
-/// An interior node's slot in `Scratch::interior`, kept in its `link` while the fused sweep
+/// An interior node's slot in the fused sweep's `shared`, kept in its `link` while the sweep
 /// runs (the sweep's stack is a vector, so `link` is free).
 inline void set_slot(Node* n, std::size_t slot) noexcept {
   n->link = reinterpret_cast<Node*>(static_cast<std::uintptr_t>(slot));
@@ -278,60 +286,52 @@ inline std::size_t slot_in_link(const Node* n) noexcept {
   return static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(n->link));
 }
 
-/// `mark` of an interior x during the fused sweep: asked for (its adjoint must be kept), and
-/// asked for with a slot.
-inline constexpr std::uint8_t wanted = 4, wanted_with_slot = 5;
+/// `mark` during the fused sweep: a leaf x that got a contribution; an interior x (its adjoint
+/// is kept when it is processed), and one processed (its adjoint in `shared` slot `pending` - 1).
+inline constexpr std::uint8_t leaf_reached = 1, wanted = 4, wanted_found = 5;
 
-/// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
-/// its stack and, for the nodes with several parents (and the interior xs), in slots, never in
-/// the nodes. Appends d root / d xs[i] to `out` (as leaves) and returns true; returns false,
-/// with the graph at rest and nothing appended, when the sweep gets stuck on parents outside the
-/// graph (then backward() would go on counting: the two-pass sweep below does the same).
-inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
-                              std::vector<Value>& out) {
-  InlineStack<NodeAdjoint>& leaves = s.reached;
-  std::vector<double>& shared = s.interior;
-  leaves.clear();
-  shared.clear();
-  bool interior_xs = false;  // the common case, leaves only, needs no marks
-  for (const Value& x : xs) {
-    Node* const n = ValueAccess::node(x);
-    if (!n->is_leaf() && n != root) {
-      n->mark = wanted;
-      interior_xs = true;
-    }
-  }
-  auto unmark_xs = [&] {
-    if (!interior_xs) return;
-    for (const Value& x : xs) {
-      Node* const n = ValueAccess::node(x);
-      if (!n->is_leaf()) n->mark = 0;
-    }
+/// The fused sweep proper (see fused_first_order): backward()'s optimistic sweep from `root`
+/// with the adjoints in registers, on the stack `s.ready` and in slots, never in the nodes.
+/// Leaf x number k has `pending` = k + 1 and its sum in `xslots[k]` (-0.0 to start with, the
+/// identity of +: the sum is the first contribution as it is, then the others added); the other
+/// leaves have `pending` 0 and their contributions are dropped. A node with several parents
+/// sums in `s.interior`, from its first contribution as it is. `InteriorXs`: some interior x is
+/// marked `wanted`. Returns false when the sweep got stuck on parents outside the graph (the
+/// graph is then left as it is: the caller restores it).
+template <bool InteriorXs>
+inline bool fused_sweep(Node* root, Scratch& s, double* const xslots) {
+  RegisterStack<NodeAdjoint> stack(s.ready);
+  RegisterStack<double> shared(s.interior);
+  // backward()'s LIFO stack with its top kept out of it: a node that becomes ready is the
+  // next one processed unless another becomes ready after it, so it waits in `next` (a
+  // register) and goes on the stack only then. The processing order is backward()'s exactly.
+  Node* next = nullptr;
+  double next_g = 0.0;
+  const auto ready = [&](Node * in, double g) __attribute__((always_inline)) {
+    if (next != nullptr) stack.push({next, next_g});
+    next = in;
+    next_g = g;
   };
   const auto scalar = [](const Node* n) __attribute__((always_inline)) { return n->data; };
-  // propagate<Sweep::optimistic>, term for term: the same pushes in the same order
+  // propagate<Sweep::optimistic>, term for term
   const auto add = [&](Node * in, double g) __attribute__((always_inline)) {
     if (in->is_leaf()) {
-      if (in->mark == 0) {
-        leaves.push({in, g});  // a fresh leaf takes its first contribution as it is
-        in->mark = 1;
-        in->pending = static_cast<std::uint32_t>(leaves.size() - 1);
-      } else {
-        leaves[in->pending].adjoint += g;
+      if (const std::uint32_t k = in->pending; k != 0) {
+        xslots[k - 1] += g;
+        in->mark = leaf_reached;
       }
       return;
     }
-    if (in->parents() == 1 && in->mark == 0) [[likely]] {  // its only parent: complete now
-      s.ready.push({in, g});
+    if (in->parents() == 1) [[likely]] {  // its only parent: complete now
+      ready(in, g);
       return;
     }
     std::size_t slot;
-    if (in->pending == 0) {  // the first contribution of this pass
+    if (in->pending == 0) {  // the first contribution of this pass, as it is
       slot = shared.size();
-      shared.push_back(g);
+      shared.push(g);
       set_slot(in, slot);
       ++root->pending;
-      if (in->mark == wanted) in->mark = wanted_with_slot;
     } else {
       slot = slot_in_link(in);
       shared[slot] += g;
@@ -339,41 +339,105 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
     if (++in->pending == in->parents()) {
       in->pending = 0;
       --root->pending;
-      s.ready.push({in, shared[slot]});
+      ready(in, shared[slot]);
     }
   };
-  try {
-    s.ready.push({root, 1.0});
-    while (!s.ready.empty()) {
-      const NodeAdjoint r = s.ready.pop();
-      chain_rule<double>(r.node, r.adjoint, scalar, add);
+  Node* n = root;
+  double g = 1.0;
+  for (;;) {
+    if constexpr (InteriorXs) {
+      if (n->mark == wanted) {  // complete now; `pending` is free from here on
+        shared.push(g);
+        n->pending = static_cast<std::uint32_t>(shared.size());
+        n->mark = wanted_found;
+      }
     }
+    chain_rule<double>(n, g, scalar, add);
+    if (next != nullptr) {
+      n = next;
+      g = next_g;
+      next = nullptr;
+    } else if (!stack.empty()) {
+      const NodeAdjoint r = stack.pop();
+      n = r.node;
+      g = r.adjoint;
+    } else {
+      break;
+    }
+  }
+  return root->pending == 0;
+}
+
+/// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
+/// its stack and, for the nodes with several parents and the xs, in slots, never in the nodes
+/// (leaves that are no x are not even written). Appends d root / d xs[i] to `out` (as leaves)
+/// and returns true; returns false, with the graph at rest and nothing appended, when the sweep
+/// gets stuck on parents outside the graph (then backward() would go on counting: the two-pass
+/// sweep below does the same).
+inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
+                              std::vector<Value>& out) {
+  const std::size_t count = xs.size();
+  const Value* const x = xs.data();
+  const auto unmark_xs = [&] {
+    for (std::size_t i = 0; i < count; ++i) {
+      Node* const n = ValueAccess::node(x[i]);
+      if (n != root) {
+        n->pending = 0;
+        n->mark = 0;
+      }
+    }
+  };
+  bool done;
+  bool duplicates = false;  // a leaf twice in xs (its slot is the first one's)
+  double* xslots;
+  try {
+    s.leaves.assign(count, -0.0);
+    xslots = s.leaves.data();
+    bool interior_xs = false;  // the common case, leaves only, needs no check per node
+    for (std::size_t i = 0; i < count; ++i) {
+      Node* const n = ValueAccess::node(x[i]);
+      if (n->is_leaf()) {
+        if (n->pending == 0) {
+          n->pending = static_cast<std::uint32_t>(i + 1);
+        } else {
+          duplicates = true;
+        }
+      } else if (n != root) {
+        duplicates = duplicates || n->mark == wanted;
+        n->mark = wanted;
+        interior_xs = true;
+      }
+    }
+    done = interior_xs ? fused_sweep<true>(root, s, xslots) : fused_sweep<false>(root, s, xslots);
   } catch (...) {
     restore_rest_state(root);
     unmark_xs();
     throw;
   }
-  const bool stuck = root->pending != 0;
-  if (stuck) {
+  if (!done) {
     restore_rest_state(root);
-  } else {
-    for (const Value& x : xs) {
-      const Node* const n = ValueAccess::node(x);
-      if (n->is_leaf()) {
-        out.emplace_back(n->mark == 1 ? leaves[n->pending].adjoint : n == root ? 1.0 : 0.0);
-      } else {
-        out.emplace_back(n == root                     ? 1.0
-                         : n->mark == wanted_with_slot ? shared[slot_in_link(n)]
-                                                       : 0.0);
+    unmark_xs();
+    return false;
+  }
+  const double* const shared = s.interior.data();
+  const auto result = [&](Node * n) __attribute__((always_inline)) {
+    if (n->is_leaf()) return n->mark == leaf_reached ? xslots[n->pending - 1] : 0.0;
+    return n == root ? 1.0 : n->mark == wanted_found ? shared[n->pending - 1] : 0.0;
+  };
+  if (!duplicates) {  // each node once: read and put back at rest in one loop
+    for (std::size_t i = 0; i < count; ++i) {
+      Node* const n = ValueAccess::node(x[i]);
+      out.emplace_back(result(n));
+      if (n != root) {
+        n->pending = 0;
+        n->mark = 0;
       }
     }
+  } else {
+    for (std::size_t i = 0; i < count; ++i) out.emplace_back(result(ValueAccess::node(x[i])));
+    unmark_xs();
   }
-  for (const NodeAdjoint& l : leaves) {
-    l.node->pending = 0;
-    l.node->mark = 0;
-  }
-  unmark_xs();
-  return !stuck;
+  return true;
 }
 
 /// The first-order sweep in two passes, for graphs with parents outside them: backward()'s
