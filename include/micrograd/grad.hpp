@@ -476,6 +476,14 @@ inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scrat
   }
 }
 
+/// The first-order sweep through scratch `s` (lent for the call).
+inline void sweep_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
+                              std::vector<Value>& out) {
+  s.busy = true;
+  const ScratchLease lease{s};
+  if (!fused_first_order(root, xs, s, out)) two_pass_first_order(root, xs, s, out);
+}
+
 /// create_graph = false: the adjoints as numbers, through this thread's scratch.
 inline std::vector<Value> grad_numbers(Node* root, const std::vector<Value>& xs) {
   std::vector<Value> out;
@@ -484,12 +492,12 @@ inline std::vector<Value> grad_numbers(Node* root, const std::vector<Value>& xs)
     for (const Value& x : xs) out.emplace_back(ValueAccess::node(x) == root ? 1.0 : 0.0);
     return out;
   }
-  Scratch own;
-  Scratch& scratch =
-      thread_scratch_gone || thread_scratch.scratch.busy ? own : thread_scratch.scratch;
-  scratch.busy = true;
-  const ScratchLease lease{scratch};
-  if (!fused_first_order(root, xs, scratch, out)) two_pass_first_order(root, xs, scratch, out);
+  if (thread_scratch_gone || thread_scratch.scratch.busy) [[unlikely]] {
+    Scratch own;  // made only when needed (its vectors cost a clear and four checks per call)
+    sweep_first_order(root, xs, own, out);
+  } else {
+    sweep_first_order(root, xs, thread_scratch.scratch, out);
+  }
   return out;
 }
 
