@@ -248,7 +248,7 @@ class RegisterStack {
 struct Scratch {
   BackwardOrder order;             ///< the two-pass sweep's order
   std::vector<double> interior;    ///< adjoints of interior nodes (fused: of shared ones, and xs)
-  std::vector<double> leaves;      ///< adjoints of leaves (fused: of the leaf xs)
+  std::vector<double> leaves;      ///< the two-pass sweep's adjoints of leaves
   std::vector<NodeAdjoint> ready;  ///< the fused sweep's stack (its size is its capacity)
   bool busy = false;  ///< lent out (a user op's backward calling grad() gets a fresh one)
   static constexpr std::size_t kept_entries = std::size_t{1} << 16;
@@ -292,14 +292,14 @@ inline constexpr std::uint8_t leaf_reached = 1, wanted = 4, wanted_found = 5;
 
 /// The fused sweep proper (see fused_first_order): backward()'s optimistic sweep from `root`
 /// with the adjoints in registers, on the stack `s.ready` and in slots, never in the nodes.
-/// Leaf x number k has `pending` = k + 1 and its sum in `xslots[k]` (-0.0 to start with, the
-/// identity of +: the sum is the first contribution as it is, then the others added); the other
-/// leaves have `pending` 0 and their contributions are dropped. A node with several parents
+/// A leaf x has `pending` 1 and sums into its result, the leaf `link` points to: the first
+/// contribution as it is (then `mark` 1), the later ones added; the other leaves have
+/// `pending` 0 and their contributions are dropped. A node with several parents
 /// sums in `s.interior`, from its first contribution as it is. `InteriorXs`: some interior x is
 /// marked `wanted`. Returns false when the sweep got stuck on parents outside the graph (the
 /// graph is then left as it is: the caller restores it).
 template <bool InteriorXs>
-inline bool fused_sweep(Node* root, Scratch& s, double* const xslots) {
+inline bool fused_sweep(Node* root, Scratch& s) {
   RegisterStack<NodeAdjoint> stack(s.ready);
   RegisterStack<double> shared(s.interior);
   // backward()'s LIFO stack with its top kept out of it: a node that becomes ready is the
@@ -316,9 +316,13 @@ inline bool fused_sweep(Node* root, Scratch& s, double* const xslots) {
   // propagate<Sweep::optimistic>, term for term
   const auto add = [&](Node * in, double g) __attribute__((always_inline)) {
     if (in->is_leaf()) {
-      if (const std::uint32_t k = in->pending; k != 0) {
-        xslots[k - 1] += g;
-        in->mark = leaf_reached;
+      if (in->pending != 0) {  // an x: its result, a leaf, is `link`
+        if (in->mark == 0) {
+          in->link->data = g;  // the first contribution as it is
+          in->mark = leaf_reached;
+        } else {
+          in->link->data += g;
+        }
       }
       return;
     }
@@ -369,11 +373,12 @@ inline bool fused_sweep(Node* root, Scratch& s, double* const xslots) {
 }
 
 /// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
-/// its stack and, for the nodes with several parents and the xs, in slots, never in the nodes
-/// (leaves that are no x are not even written). Appends d root / d xs[i] to `out` (as leaves)
-/// and returns true; returns false, with the graph at rest and nothing appended, when the sweep
-/// gets stuck on parents outside the graph (then backward() would go on counting: the two-pass
-/// sweep below does the same).
+/// its stack and, for the nodes with several parents and the interior xs, in slots, never in
+/// the graph's nodes. The results are made first: a leaf x sums straight into its result (the
+/// x's `link`, with `pending` 1 to tell it from the other leaves, which are not written at all).
+/// Appends d root / d xs[i] to `out` (as leaves) and returns true; returns false, with the
+/// graph at rest and `out` as it was (empty), when the sweep gets stuck on parents outside the
+/// graph (then backward() would go on counting: the two-pass sweep below does the same).
 inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
                               std::vector<Value>& out) {
   const std::size_t count = xs.size();
@@ -388,17 +393,16 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
     }
   };
   bool done;
-  bool duplicates = false;  // a leaf twice in xs (its slot is the first one's)
-  double* xslots;
+  bool duplicates = false;  // an x more than once (its result is the first one's number)
   try {
-    s.leaves.assign(count, -0.0);
-    xslots = s.leaves.data();
     bool interior_xs = false;  // the common case, leaves only, needs no check per node
     for (std::size_t i = 0; i < count; ++i) {
       Node* const n = ValueAccess::node(x[i]);
+      out.emplace_back(0.0);  // d root / d x where root does not depend on x
       if (n->is_leaf()) {
         if (n->pending == 0) {
-          n->pending = static_cast<std::uint32_t>(i + 1);
+          n->pending = 1;
+          n->link = ValueAccess::node(out.back());
         } else {
           duplicates = true;
         }
@@ -408,7 +412,7 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
         interior_xs = true;
       }
     }
-    done = interior_xs ? fused_sweep<true>(root, s, xslots) : fused_sweep<false>(root, s, xslots);
+    done = interior_xs ? fused_sweep<true>(root, s) : fused_sweep<false>(root, s);
   } catch (...) {
     restore_rest_state(root);
     unmark_xs();
@@ -417,24 +421,33 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
   if (!done) {
     restore_rest_state(root);
     unmark_xs();
+    out.clear();
     return false;
   }
   const double* const shared = s.interior.data();
-  const auto result = [&](Node * n) __attribute__((always_inline)) {
-    if (n->is_leaf()) return n->mark == leaf_reached ? xslots[n->pending - 1] : 0.0;
-    return n == root ? 1.0 : n->mark == wanted_found ? shared[n->pending - 1] : 0.0;
+  // The numbers not summed in place: interior xs, the root, a leaf's second appearance.
+  const auto fill = [&](Node * n, Node * result) __attribute__((always_inline)) {
+    if (n->is_leaf()) {
+      if (n->mark == leaf_reached && n->link != result) result->data = n->link->data;
+    } else if (n == root) {
+      result->data = 1.0;
+    } else if (n->mark == wanted_found) {
+      result->data = shared[n->pending - 1];
+    }
   };
-  if (!duplicates) {  // each node once: read and put back at rest in one loop
+  if (!duplicates) {  // each node once: fill and put back at rest in one loop
     for (std::size_t i = 0; i < count; ++i) {
       Node* const n = ValueAccess::node(x[i]);
-      out.emplace_back(result(n));
+      fill(n, ValueAccess::node(out[i]));
       if (n != root) {
         n->pending = 0;
         n->mark = 0;
       }
     }
   } else {
-    for (std::size_t i = 0; i < count; ++i) out.emplace_back(result(ValueAccess::node(x[i])));
+    for (std::size_t i = 0; i < count; ++i) {
+      fill(ValueAccess::node(x[i]), ValueAccess::node(out[i]));
+    }
     unmark_xs();
   }
   return true;
