@@ -111,6 +111,7 @@ template <class T, class Scalar, class Add>
     // once per op (which made g++ leave the cases out of line).
     double dl = 0.0;
     double dr = 0.0;
+    Node* r = nullptr;  // the second input, set by the binary cases (no reload of the op)
     with_op_code(
         n->op,
         [&](auto i) __attribute__((always_inline)) {
@@ -119,14 +120,16 @@ template <class T, class Scalar, class Add>
         },
         [&](auto i) __attribute__((always_inline)) {
           using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
+          r = n->rhs;
           const double a = l->data;
-          const double b = n->rhs->data;
+          const double b = r->data;
           dl = Op::backward_lhs(a, b, n->data, g);
           dr = Op::backward_rhs(a, b, n->data, g);
         },
         [&] {  // a user op (never a leaf: only interior nodes come here)
           const UserOp& u = *user_ops[static_cast<std::size_t>(n->op)];
           if (n->is_binary()) {
+            r = n->rhs;
             dl = u.lhs(n, n->data, g);
             dr = u.rhs(n, n->data, g);
           } else {
@@ -134,7 +137,7 @@ template <class T, class Scalar, class Add>
           }
         });
     add(l, dl);
-    if (n->is_binary()) add(n->rhs, dr);
+    if (r != nullptr) add(r, dr);
   } else {
     with_op_code(
         n->op,
@@ -438,11 +441,12 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
   if (!duplicates) {  // each node once: fill and put back at rest in one loop
     for (std::size_t i = 0; i < count; ++i) {
       Node* const n = ValueAccess::node(x[i]);
-      fill(n, ValueAccess::node(out[i]));
-      if (n != root) {
-        n->pending = 0;
-        n->mark = 0;
+      if (!n->is_leaf()) {  // a leaf x's result is complete
+        fill(n, ValueAccess::node(out[i]));
+        if (n == root) continue;
       }
+      n->pending = 0;
+      n->mark = 0;
     }
   } else {
     for (std::size_t i = 0; i < count; ++i) {
