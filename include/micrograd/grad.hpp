@@ -232,10 +232,14 @@ class RegisterStack {
   T& operator[](std::size_t i) noexcept { return base_[i]; }
 
  private:
-  [[gnu::noinline]] void grow() {
+  // Out of line, and given no `this`: the stack's pointers stay in registers.
+  [[gnu::noinline]] static T* grown(std::vector<T>& storage) {
+    storage.resize(storage.empty() ? 64 : 2 * storage.size());
+    return storage.data();
+  }
+  [[gnu::always_inline]] void grow() {
     const std::size_t size = this->size();
-    storage_.resize(storage_.empty() ? 64 : 2 * storage_.size());
-    base_ = storage_.data();
+    base_ = grown(storage_);
     top_ = base_ + size;
     limit_ = base_ + storage_.size();
   }
