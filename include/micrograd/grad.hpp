@@ -384,8 +384,9 @@ inline bool fused_sweep(Node* root, Scratch& s) {
 /// the graph's nodes. The results are made first: a leaf x sums straight into its result (the
 /// x's `link`, with `pending` 1 to tell it from the other leaves, which are not written at all).
 /// Appends d root / d xs[i] to `out` (as leaves) and returns true; returns false, with the
-/// graph at rest and `out` as it was (empty), when the sweep gets stuck on parents outside the
-/// graph (then backward() would go on counting: the two-pass sweep below does the same).
+/// graph at rest and the results made but not filled in, when the sweep gets stuck on parents
+/// outside the graph (then backward() would go on counting: the two-pass sweep below does the
+/// same).
 inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
                               std::vector<Value>& out) {
   const std::size_t count = xs.size();
@@ -428,7 +429,6 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
   if (!done) {
     restore_rest_state(root);
     unmark_xs();
-    out.clear();
     return false;
   }
   const double* const shared = s.interior.data();
@@ -463,7 +463,8 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
 
 /// The first-order sweep in two passes, for graphs with parents outside them: backward()'s
 /// traversal for the order (its counting part included), then the chain rule in that order
-/// into arrays indexed by position. Appends d root / d xs[i] to `out` (as leaves).
+/// into arrays indexed by position. Writes d root / d xs[i] into out[i] (the leaves the fused
+/// sweep made).
 inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scratch& scratch,
                                  std::vector<Value>& out) {
   BackwardOrder& order = scratch.order;
@@ -488,12 +489,12 @@ inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scrat
   for (std::size_t k = 0; k < size; ++k) {
     chain_rule<double>(order.interior[k], interior[k], scalar, add);
   }
-  for (const Value& x : xs) {
-    const Node* const xn = ValueAccess::node(x);
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const Node* const xn = ValueAccess::node(xs[i]);
     const Slot sl = slot_of(xn, order);
-    out.emplace_back(xn == root  ? 1.0
-                     : !sl.found ? 0.0
-                                 : (sl.interior ? interior : leaves)[sl.index]);
+    ValueAccess::node(out[i])->data = xn == root  ? 1.0
+                                      : !sl.found ? 0.0
+                                                  : (sl.interior ? interior : leaves)[sl.index];
   }
 }
 
