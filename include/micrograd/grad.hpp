@@ -583,10 +583,10 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 ///
 /// `create_graph = false`: the results are new leaves holding the numbers, bit for bit what
 /// `y.backward()` would leave in each x's grad() (from zero) on the same graph. Cost:
-/// backward()'s own sweep with the adjoints in a per-thread scratch array, no node made but the
-/// results (a second, counting pass when some node has parents outside y's graph, as for
-/// backward()); 1.7x to 1.9x backward() plus reading its grads into new leaves
-/// (docs/higher-order.md).
+/// backward()'s own sweep with the adjoints in registers, a per-thread stack and slots, no node
+/// made but the results (a second, counting pass when some node has parents outside y's graph,
+/// as for backward()); 1.07x to 1.27x "zero the grads, backward(), read them into new leaves"
+/// in instructions (docs/higher-order.md).
 ///
 /// `create_graph = true`: the results are Values computed from the graph's own nodes by the op
 /// functors' formulas on Values, so grad() and backward() work on them again, to any order;
