@@ -30,17 +30,20 @@ namespace micrograd::detail {
 /// would process them now (every interior node once; each after all its parents in the graph).
 inline void backward_schedule(Node* root, std::vector<Node*>& order) {
   if (root->is_leaf()) return;
-  // backward()'s optimistic sweep (propagate<Sweep::optimistic>, propagate_shared): `waiting`
-  // is backward()'s root->pending, the inputs with some but not all of their contributions.
+  // backward()'s optimistic sweep (propagate<Sweep::optimistic>, propagate_shared): `pending`
+  // the parents still to come, `waiting` the inputs with some but not all of them.
   std::size_t waiting = 0;
   root->link = nullptr;
   Node* ready = root;
   auto optimistic = [&](Node* in) {
     if (in->is_leaf()) return;
     if (in->parents() != 1) {
-      if (in->pending == 0) ++waiting;
-      if (++in->pending != in->parents()) return;
-      in->pending = 0;
+      if (in->pending == 0) {  // its first contribution
+        in->pending = in->parents() - 1;
+        ++waiting;
+        return;
+      }
+      if (--in->pending != 0) return;
       --waiting;
     }
     in->link = ready;  // its only parent, or its last one: complete now
