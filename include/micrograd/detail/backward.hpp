@@ -2,9 +2,10 @@
 /// \file
 /// Internal: the dynamic engine's reverse sweep, backward(). Do not rely on anything here.
 ///
-/// Invariants: between passes every node's `pending` and `mark` are 0; during a pass `link`
-/// holds the ready stack (and backward_rest's stacks). A leaf's `rhs` says whether any pass has
-/// reached it (detail/node.hpp: `unreached_leaf`).
+/// Invariants: between passes every node's `pending` and `mark` are 0; during a pass `pending`
+/// holds an interior node's parents still to come (0 before its first contribution and once
+/// complete) and `link` the ready stack (and backward_rest's stacks). A leaf's `rhs` says whether
+/// any pass has reached it (detail/node.hpp: `unreached_leaf`).
 
 #include <cstddef>
 #include <cstdint>
@@ -24,20 +25,20 @@ enum class Sweep {
   counted,     ///< ready once `pending`, the parents still to come, drops to 0
 };
 
-/// The optimistic sweep's input with several parents: `pending` counts its contributions so
-/// far, and the root's `pending` (unused otherwise: the root is no input of its own graph) the
-/// inputs that have some but not all of them. Returns the new top of the ready stack.
+/// The optimistic sweep's input with several parents (`parents()` >= 2): `pending` is 0 until its
+/// first contribution of this pass, then the parents still to come; `waiting` counts the inputs
+/// that have some but not all of them. Returns the new top of the ready stack.
 [[gnu::noinline]] inline Node* propagate_shared(Node* in, double g, Node* ready,
-                                                Node* root) noexcept {
+                                                std::size_t& waiting) noexcept {
   if (in->pending == 0) {  // the first contribution of this pass replaces the last pass's
     in->grad = g;
-    ++root->pending;
-  } else {
-    in->grad += g;
+    in->pending = in->parents() - 1;
+    ++waiting;
+    return ready;
   }
-  if (++in->pending == in->parents()) {
-    in->pending = 0;
-    --root->pending;
+  in->grad += g;
+  if (--in->pending == 0) {
+    --waiting;
     in->link = ready;
     ready = in;
   }
@@ -63,7 +64,7 @@ enum class Sweep {
 /// rule, so a -0.0 adjoint keeps its sign down the chain, where a reset to +0 would drop it).
 template <Sweep S>
 [[gnu::always_inline]] inline void propagate(Node* in, double g, Node*& ready,
-                                             Node* root) noexcept {
+                                             std::size_t& waiting) noexcept {
   if constexpr (S == Sweep::optimistic) {
     if (in->is_leaf()) {
       accumulate_leaf(in, g);
@@ -72,10 +73,10 @@ template <Sweep S>
       in->link = ready;
       ready = in;
     } else {
-      ready = propagate_shared(in, g, ready, root);
+      ready = propagate_shared(in, g, ready, waiting);
     }
   } else {
-    (void)root;
+    (void)waiting;
     if (in->is_leaf()) {
       accumulate_leaf(in, g);
     } else {
@@ -91,17 +92,18 @@ template <Sweep S>
 /// The chain rule for a node of a user op (micrograd::apply), through its entry in user_ops.
 /// Returns the new top of the ready stack (by value, so the sweep keeps it in a register).
 template <Sweep S>
-[[gnu::noinline]] inline Node* user_backward_step(Node* n, Node* ready, Node* root) noexcept {
+[[gnu::noinline]] inline Node* user_backward_step(Node* n, Node* ready,
+                                                  std::size_t& waiting) noexcept {
   const UserOp& u = *user_ops[static_cast<std::size_t>(n->op)];
   const double g = n->grad;
   const double out = n->data;
   if (n->is_binary()) {
     const double dl = u.lhs(n, out, g);
     const double dr = u.rhs(n, out, g);
-    propagate<S>(n->lhs, dl, ready, root);
-    propagate<S>(n->rhs, dr, ready, root);
+    propagate<S>(n->lhs, dl, ready, waiting);
+    propagate<S>(n->rhs, dr, ready, waiting);
   } else {
-    propagate<S>(n->lhs, u.unary(n, out, g), ready, root);
+    propagate<S>(n->lhs, u.unary(n, out, g), ready, waiting);
   }
   return ready;
 }
@@ -109,7 +111,8 @@ template <Sweep S>
 /// The chain rule for one node: its adjoint `grad` into its inputs, each term from the op's
 /// functor. The dispatch over the registry's ops is a switch generated from its lists.
 template <Sweep S>
-[[gnu::always_inline]] inline void backward_step(Node* n, Node*& ready, Node* root) noexcept {
+[[gnu::always_inline]] inline void backward_step(Node* n, Node*& ready,
+                                                 std::size_t& waiting) noexcept {
   const double g = n->grad;
   const double out = n->data;
   Node* const l = n->lhs;
@@ -118,16 +121,16 @@ template <Sweep S>
       [&](auto i) {
         using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
         // d out/d x = op'(x), times the adjoint of out
-        propagate<S>(l, load_op<Op>(n).backward(l->data, out, g), ready, root);
+        propagate<S>(l, load_op<Op>(n).backward(l->data, out, g), ready, waiting);
       },
       [&](auto i) {
         using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
         Node* const r = n->rhs;
-        propagate<S>(l, Op::backward_lhs(l->data, r->data, out, g), ready, root);
-        propagate<S>(r, Op::backward_rhs(l->data, r->data, out, g), ready, root);
+        propagate<S>(l, Op::backward_lhs(l->data, r->data, out, g), ready, waiting);
+        propagate<S>(r, Op::backward_rhs(l->data, r->data, out, g), ready, waiting);
       },
       [&] {
-        if (n->op != OpCode::leaf) ready = user_backward_step<S>(n, ready, root);
+        if (n->op != OpCode::leaf) ready = user_backward_step<S>(n, ready, waiting);
       });
 }
 
@@ -138,10 +141,11 @@ template <Sweep S>
   Node* ready = counted_finish_start(root, [](Node* below) {
     below->grad = -0.0;  // the identity of +: the sum of the contributions is first + rest
   });
+  std::size_t unused = 0;  // the counted sweep waits on `pending` alone
   while (ready != nullptr) {
     Node* const n = ready;
     ready = n->link;
-    backward_step<Sweep::counted>(n, ready, root);
+    backward_step<Sweep::counted>(n, ready, unused);
   }
 }
 
@@ -163,13 +167,13 @@ inline void backward(Node* root) noexcept {
   }
   root->link = nullptr;
   Node* ready = root;
+  std::size_t waiting = 0;  // inputs with some but not all of their contributions
   do {
     Node* const n = ready;
     ready = n->link;
-    backward_step<Sweep::optimistic>(n, ready, root);
+    backward_step<Sweep::optimistic>(n, ready, waiting);
   } while (ready != nullptr);
-  if (root->pending != 0) [[unlikely]] {  // some inputs wait for parents outside the graph
-    root->pending = 0;
+  if (waiting != 0) [[unlikely]] {  // some inputs wait for parents outside the graph
     backward_rest(root);
   }
 }

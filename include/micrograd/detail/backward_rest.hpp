@@ -36,7 +36,8 @@ template <class FirstBelow>
 [[gnu::always_inline]] inline Node* counted_finish_start(Node* root, FirstBelow&& first_below) {
   constexpr std::uint8_t seen = 1, stuck = 2;
   // 1. Walk the processed part from the root; stop at the stuck nodes, listed in `stuck_list`.
-  //    (A processed node has `pending` 0; a stuck one the number of contributions it got.)
+  //    (A processed node has `pending` 0, a stuck one not: backward() leaves the parents still
+  //    to come there, backward_order.hpp's sweep the contributions so far.)
   Node* stuck_list = nullptr;
   root->mark = seen;
   root->link = nullptr;

@@ -24,6 +24,9 @@ namespace micrograd::detail {
 /// A new node with reference counts `counts` (by default one reference, the caller's, counted as
 /// a handle's), taking a parent's reference on each input. (`label`, `pending` and `mark` come
 /// from the pool as null and 0.)
+/// With `CountInputs` false the caller accounts for the inputs' parent references itself
+/// (affine_node: one update per input instead of two).
+template <bool CountInputs = true>
 [[gnu::always_inline]] inline Node* make_node(OpCode op, double data, Node* lhs, Node* rhs,
                                               std::uint64_t counts = Node::handle_ref) {
   Node* n = allocate_node();
@@ -33,8 +36,10 @@ namespace micrograd::detail {
   n->rhs = rhs;
   n->counts = counts;
   n->op = op;
-  if (lhs != nullptr) lhs->counts += Node::parent_ref;
-  if (rhs != nullptr) rhs->counts += Node::parent_ref;
+  if constexpr (CountInputs) {
+    if (lhs != nullptr) lhs->counts += Node::parent_ref;
+    if (rhs != nullptr) rhs->counts += Node::parent_ref;
+  }
   return n;
 }
 
@@ -109,9 +114,11 @@ inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
   Node* cur = n;
   for (;;) {
     // Read everything first: once freed, the node may be another thread's again.
+    // (`rhs` is read whatever the op: an op of one input keeps its number there, never used as
+    // a node; one load is cheaper than choosing.)
     const OpCode op = cur->op;
     Node* const l = cur->lhs;
-    Node* const r = is_binary_code(op) ? cur->rhs : nullptr;
+    Node* const r = cur->rhs;
     free_one(cur);
     if (op != OpCode::leaf) {
       if (is_binary_code(op)) {

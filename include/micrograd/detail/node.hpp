@@ -25,7 +25,8 @@ struct Node {
   /// nodes), the high 32 bits the parent nodes alone (an input used twice counts twice). The
   /// node dies when the word is 0; a parent adds or drops `parent_ref`, a handle `handle_ref`.
   std::uint64_t counts;
-  std::uint32_t pending;  ///< backward(): parents still to come (or contributions so far); else 0
+  std::uint32_t pending;  ///< during backward(): parents still to come; else 0 (grad.hpp and a
+                          ///< Tape's recording keep positions in it meanwhile)
   OpCode op;  ///< which operation made the node (detail/op_codes.hpp: one byte, no virtual call)
   std::uint8_t mark;  ///< backward()'s rare slow path only; 0 otherwise
 

@@ -20,6 +20,7 @@
 #include <boost/mp11/algorithm.hpp>
 #include <boost/mp11/list.hpp>
 
+#include "micrograd/detail/flat_switch.hpp"
 #include "micrograd/ops/registry.hpp"
 
 namespace micrograd::detail {
@@ -155,54 +156,27 @@ inline OpCode register_user_op(const UserOp* entry, bool binary) {
   return static_cast<OpCode>(code);
 }
 
-/// One flat `switch` on a node's code (a jump table, inlined into the caller: boost's
-/// mp_with_index nests calls beyond 16 cases and was seen out of line, with the sweep's state
-/// spilled, 30% of backward()'s instructions). A built-in op of one input calls
+/// Dispatch on a node's code, through detail/flat_switch.hpp's one flat `switch` (a jump table
+/// inlined into the caller). A built-in op of one input calls
 /// `unary(std::integral_constant<std::size_t, K>{})` with K its position in unary_registry, one
 /// of two inputs `binary(...)` with its position in binary_registry; a leaf or a user op calls
 /// `other()`.
 template <class Unary, class Binary, class Other>
 [[gnu::always_inline]] inline void with_op_code(OpCode code, Unary&& unary, Binary&& binary,
                                                 Other&& other) {
-  static_assert(builtin_unary_count <= 32 && builtin_binary_count <= 16,
-                "more built-in ops than with_op_code's switch has cases");
-  switch (static_cast<unsigned>(code)) {
-#define MICROGRAD_UNARY_CASE(K)                        \
-  case K + 1:                                          \
-    if constexpr (K < builtin_unary_count) {           \
-      unary(std::integral_constant<std::size_t, K>{}); \
-      return;                                          \
-    } else {                                           \
-      break;                                           \
+  constexpr std::size_t first_unary = 1,
+                        first_binary = static_cast<std::size_t>(OpCode::first_binary);
+  const bool builtin = with_case<256>(static_cast<std::size_t>(code), [&](auto c) {
+    constexpr std::size_t k = decltype(c)::value;
+    if constexpr (k >= first_unary && k < first_unary + builtin_unary_count) {
+      return unary(std::integral_constant<std::size_t, k - first_unary>{});
+    } else if constexpr (k >= first_binary && k < first_binary + builtin_binary_count) {
+      return binary(std::integral_constant<std::size_t, k - first_binary>{});
+    } else {
+      return no_case{};
     }
-#define MICROGRAD_BINARY_CASE(K)                        \
-  case K + 128:                                         \
-    if constexpr (K < builtin_binary_count) {           \
-      binary(std::integral_constant<std::size_t, K>{}); \
-      return;                                           \
-    } else {                                            \
-      break;                                            \
-    }
-#define MICROGRAD_CASES4(CASE, K) CASE(K) CASE(K + 1) CASE(K + 2) CASE(K + 3)
-    MICROGRAD_CASES4(MICROGRAD_UNARY_CASE, 0)
-    MICROGRAD_CASES4(MICROGRAD_UNARY_CASE, 4)
-    MICROGRAD_CASES4(MICROGRAD_UNARY_CASE, 8)
-    MICROGRAD_CASES4(MICROGRAD_UNARY_CASE, 12)
-    MICROGRAD_CASES4(MICROGRAD_UNARY_CASE, 16)
-    MICROGRAD_CASES4(MICROGRAD_UNARY_CASE, 20)
-    MICROGRAD_CASES4(MICROGRAD_UNARY_CASE, 24)
-    MICROGRAD_CASES4(MICROGRAD_UNARY_CASE, 28)
-    MICROGRAD_CASES4(MICROGRAD_BINARY_CASE, 0)
-    MICROGRAD_CASES4(MICROGRAD_BINARY_CASE, 4)
-    MICROGRAD_CASES4(MICROGRAD_BINARY_CASE, 8)
-    MICROGRAD_CASES4(MICROGRAD_BINARY_CASE, 12)
-#undef MICROGRAD_CASES4
-#undef MICROGRAD_BINARY_CASE
-#undef MICROGRAD_UNARY_CASE
-    default:
-      break;
-  }
-  other();
+  });
+  if (!builtin) other();
 }
 
 [[nodiscard]] constexpr bool is_binary_code(OpCode op) noexcept {

@@ -155,7 +155,6 @@ inline void record_tape(Node* root, TapeProgram& t) {
   std::vector<std::uint32_t> member;  // per step (forward order): its chain, if any
   std::vector<std::uint32_t> stamp;   // per position: the chain whose check last marked it
   std::vector<ChainFound> chains;
-  ScheduleScratch scratch;
   auto restore = [&]() noexcept {
     for (Node* n : found) {
       n->mark = 0;
@@ -194,8 +193,8 @@ inline void record_tape(Node* root, TapeProgram& t) {
 
     // Phase 2: backward()'s own order.
     interior.reserve(steps);
-    backward_schedule(root, interior, scratch);
-    if (interior.size() != steps) {  // the schedule reaches every interior node exactly once
+    backward_schedule(root, interior);  // fits: reserved
+    if (interior.size() != steps) {     // the schedule reaches every interior node exactly once
       throw std::logic_error("micrograd::Tape: internal error: the backward schedule has " +
                              std::to_string(interior.size()) + " nodes, the graph " +
                              std::to_string(steps));

@@ -15,42 +15,13 @@
 
 #include <boost/mp11/algorithm.hpp>
 
+#include "micrograd/detail/flat_switch.hpp"
 #include "micrograd/detail/node.hpp"
 #include "micrograd/detail/op_codes.hpp"
 #include "micrograd/detail/tape_record.hpp"
 #include "micrograd/value.hpp"
 
 namespace micrograd::detail {
-
-/// `f(std::integral_constant<std::size_t, K>{})` for the step kind `k` < N: one flat `switch`
-/// (boost::mp11::mp_with_index splits beyond 16 cases into nested tests).
-template <std::size_t N, class F>
-[[gnu::always_inline]] inline void with_tape_kind(std::size_t k, F&& f) {
-  static_assert(N <= 48, "more step kinds than with_tape_kind's switch has cases");
-  switch (k) {
-#define MICROGRAD_TAPE_CASE(I)                                        \
-  case I:                                                             \
-    if constexpr (I < N) f(std::integral_constant<std::size_t, I>{}); \
-    return;
-#define MICROGRAD_TAPE_CASES8(I) \
-  MICROGRAD_TAPE_CASE(I)         \
-  MICROGRAD_TAPE_CASE(I + 1)     \
-  MICROGRAD_TAPE_CASE(I + 2)     \
-  MICROGRAD_TAPE_CASE(I + 3)     \
-  MICROGRAD_TAPE_CASE(I + 4)     \
-  MICROGRAD_TAPE_CASE(I + 5) MICROGRAD_TAPE_CASE(I + 6) MICROGRAD_TAPE_CASE(I + 7)
-    MICROGRAD_TAPE_CASES8(0)
-    MICROGRAD_TAPE_CASES8(8)
-    MICROGRAD_TAPE_CASES8(16)
-    MICROGRAD_TAPE_CASES8(24)
-    MICROGRAD_TAPE_CASES8(32)
-    MICROGRAD_TAPE_CASES8(40)
-#undef MICROGRAD_TAPE_CASES8
-#undef MICROGRAD_TAPE_CASE
-    default:
-      __builtin_unreachable();
-  }
-}
 
 template <std::size_t K>
 using tape_unary_op = boost::mp11::mp_at_c<unary_registry, K>;
@@ -172,7 +143,7 @@ inline void replay_forward(const TapeProgram& p) {
   const std::size_t n = p.steps.size();
   for (std::size_t k = 0; k < n; ++k) {
     const TapeStep& s = steps[k];
-    with_tape_kind<tape_kind_all>(s.kind, [&](auto c) {
+    with_case<tape_kind_all>(s.kind, [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
       if constexpr (K == tape_kind_chain) {
         forward_terms(s, terms);
@@ -205,7 +176,7 @@ inline void replay_backward(TapeProgram& p) {
   const TapeTerm* const terms = p.terms.data();
   for (std::size_t k = p.steps.size(); k-- > 0;) {
     const TapeStep& s = steps[k];
-    with_tape_kind<tape_kind_all>(s.kind, [&](auto c) {
+    with_case<tape_kind_all>(s.kind, [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
       if constexpr (K == tape_kind_chain) {
         backward_terms(s, terms, tape_adjoint(s.out));

@@ -1,131 +1,77 @@
 #pragma once
 /// \file
-/// Internal: the order in which Value::backward() (value.hpp) processes the interior nodes of a
-/// graph, computed without touching any number, for micrograd::Tape. Do not rely on anything
-/// here.
+/// Internal: the order in which Value::backward() (detail/backward.hpp) processes the interior
+/// nodes of a graph, computed without touching any number, for micrograd::Tape. Do not rely on
+/// anything here.
 ///
 /// A Tape's reverse sweep adds every adjoint contribution in this order, and floating-point sums
-/// depend on their order; so this mirrors backward() step for step: its optimistic sweep (a LIFO
-/// of ready nodes from the root, left input handed over before the right one, a node ready once
-/// its live parents, `parents()`, have all contributed) and, when that sweep gets stuck because
-/// some node has parents alive outside the graph, its counted finish (backward_rest), with the
-/// same stacks in the same orders. Any change to backward()'s schedule must be made here too;
+/// depend on their order; so this is backward()'s own schedule: its optimistic sweep (a LIFO of
+/// ready nodes from the root, linked through `link`, left input handed over before the right
+/// one, a node ready once its live parents, `parents()`, have all contributed) and, when that
+/// sweep gets stuck because some node has parents alive outside the graph, the very counted
+/// finish backward() runs (detail/backward_rest.hpp: counted_finish_start, then Kahn's algorithm
+/// on the same stack). Any change to backward()'s optimistic sweep must be made here too;
 /// tests/tape_test.cpp and the fuzzer compare the two bit for bit.
 ///
-/// Uses the nodes' scratch fields `pending` and `mark` as backward() does; expects them at rest
-/// (0) and leaves them at rest. The vectors are the caller's (it restores the fields if one of
-/// them throws).
+/// Uses the nodes' scratch fields `pending`, `mark` and `link` as backward() does; expects
+/// `pending` and `mark` at rest (0) and leaves them at rest. Allocates nothing when `order` has
+/// room for every interior node (record_tape reserves it; should a push_back still throw, its
+/// caller puts the nodes' fields back at rest).
 
 #include <cstddef>
-#include <cstdint>
 #include <vector>
 
+#include "micrograd/detail/backward_rest.hpp"
 #include "micrograd/detail/node.hpp"
 
 namespace micrograd::detail {
 
-/// Scratch stacks for backward_schedule (kept by the caller so that it can clean up on a throw).
-struct ScheduleScratch {
-  std::vector<Node*> ready;
-  std::vector<Node*> stack;
-  std::vector<Node*> stuck;
-  std::vector<Node*> sources;
-  std::vector<Node*> seen;
-};
-
-/// backward_rest()'s part: the counted finish below the stuck nodes. Appends to `order`.
-inline void schedule_rest(Node* root, std::vector<Node*>& order, ScheduleScratch& s) {
-  constexpr std::uint8_t seen = 1, stuck = 2;
-  auto for_interior_inputs = [](Node* n, auto&& f) {  // as value.hpp's: right input first
-    if (n->is_binary() && !n->rhs->is_leaf()) f(n->rhs);
-    if (!n->lhs->is_leaf()) f(n->lhs);
-  };
-  // 1. The processed part from the root, stopping at the stuck nodes (pending != 0).
-  s.stack.clear();
-  s.seen.clear();  // to clear their marks (2. of backward_rest)
-  root->mark = seen;
-  s.seen.push_back(root);
-  s.stack.push_back(root);
-  while (!s.stack.empty()) {
-    Node* const n = s.stack.back();
-    s.stack.pop_back();
-    if (n->pending != 0) {
-      n->pending = 0;
-      n->mark = stuck;
-      s.stuck.push_back(n);
-      continue;
-    }
-    for_interior_inputs(n, [&](Node* in) {
-      if (in->mark == 0) {
-        in->mark = seen;
-        s.seen.push_back(in);
-        s.stack.push_back(in);
-      }
-    });
-  }
-  // 2. Clear the marks of the processed part (the stuck nodes keep theirs).
-  for (Node* n : s.seen) {
-    if (n->mark == seen) n->mark = 0;
-  }
-  // 3. Count every node's parents at or below the stuck nodes; list the stuck ones as they
-  //    leave the stack (the stack starts as the stuck list, the last one found on top).
-  s.stack.assign(s.stuck.begin(), s.stuck.end());
-  while (!s.stack.empty()) {
-    Node* const n = s.stack.back();
-    s.stack.pop_back();
-    for_interior_inputs(n, [&](Node* in) {
-      if (in->pending++ == 0 && in->mark != stuck) s.stack.push_back(in);
-    });
-    if (n->mark == stuck) s.sources.push_back(n);
-  }
-  // 4. Kahn's algorithm from the stuck nodes with no parent below the others (backward_rest
-  //    walks its `sources` list newest first and pushes each ready one on top).
-  s.ready.clear();
-  for (auto it = s.sources.rbegin(); it != s.sources.rend(); ++it) {
-    Node* const n = *it;
-    n->mark = 0;
-    if (n->pending == 0) s.ready.push_back(n);
-  }
-  auto hand_over = [&](Node* in) {
-    if (!in->is_leaf() && --in->pending == 0) s.ready.push_back(in);
-  };
-  while (!s.ready.empty()) {
-    Node* const n = s.ready.back();
-    s.ready.pop_back();
-    order.push_back(n);
-    hand_over(n->lhs);
-    if (n->is_binary()) hand_over(n->rhs);
-  }
-}
-
 /// Appends to `order` the interior nodes of the graph of `root` in the order backward(root)
 /// would process them now (every interior node once; each after all its parents in the graph).
-inline void backward_schedule(Node* root, std::vector<Node*>& order, ScheduleScratch& s) {
+inline void backward_schedule(Node* root, std::vector<Node*>& order) {
   if (root->is_leaf()) return;
-  std::size_t waiting = 0;  // nodes with some but not all contributions (backward's root->pending)
-  s.ready.clear();
-  s.ready.push_back(root);
-  auto hand_over = [&](Node* in) {
+  // backward()'s optimistic sweep (propagate<Sweep::optimistic>, propagate_shared): `pending`
+  // the parents still to come, `waiting` the inputs with some but not all of them.
+  std::size_t waiting = 0;
+  root->link = nullptr;
+  Node* ready = root;
+  auto optimistic = [&](Node* in) {
     if (in->is_leaf()) return;
-    if (in->parents() == 1) {  // its only parent: complete now
-      s.ready.push_back(in);
-      return;
-    }
-    if (in->pending == 0) ++waiting;
-    if (++in->pending == in->parents()) {
-      in->pending = 0;
+    if (in->parents() != 1) {
+      if (in->pending == 0) {  // its first contribution
+        in->pending = in->parents() - 1;
+        ++waiting;
+        return;
+      }
+      if (--in->pending != 0) return;
       --waiting;
-      s.ready.push_back(in);
+    }
+    in->link = ready;  // its only parent, or its last one: complete now
+    ready = in;
+  };
+  do {
+    Node* const n = ready;
+    ready = n->link;
+    order.push_back(n);
+    optimistic(n->lhs);
+    if (n->is_binary()) optimistic(n->rhs);
+  } while (ready != nullptr);
+  if (waiting == 0) return;
+  // backward_rest(): the counted finish (propagate<Sweep::counted>).
+  ready = counted_finish_start(root, [](Node*) {});
+  auto counted = [&](Node* in) {
+    if (!in->is_leaf() && --in->pending == 0) {
+      in->link = ready;
+      ready = in;
     }
   };
-  while (!s.ready.empty()) {
-    Node* const n = s.ready.back();
-    s.ready.pop_back();
+  while (ready != nullptr) {
+    Node* const n = ready;
+    ready = n->link;
     order.push_back(n);
-    hand_over(n->lhs);
-    if (n->is_binary()) hand_over(n->rhs);
+    counted(n->lhs);
+    if (n->is_binary()) counted(n->rhs);
   }
-  if (waiting != 0) schedule_rest(root, order, s);
 }
 
 }  // namespace micrograd::detail

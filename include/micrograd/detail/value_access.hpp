@@ -33,11 +33,13 @@ inline Node* affine_node(const Value& b, const Value* w, const X* x, std::size_t
   for (std::size_t i = 0; i < n; ++i) {
     Node* const wn = ValueAccess::node(w[i]);
     Node* const xn = node_of(x[i]);
-    // the product starts with no reference: the sum below takes the only one
-    Node* const m =
-        make_node(op_code<ops::mul_op>, ops::mul_op::value(wn->data, xn->data), wn, xn, 0);
-    Node* const a = make_node(op_code<ops::add_op>, ops::add_op::value(acc->data, m->data), acc, m);
-    acc->counts -= Node::handle_ref;  // our reference to the partial sum, now held by `a`
+    // the product's one reference is the sum's below, counted at once
+    Node* const m = make_node(op_code<ops::mul_op>, ops::mul_op::value(wn->data, xn->data), wn, xn,
+                              Node::parent_ref);
+    Node* const a =
+        make_node<false>(op_code<ops::add_op>, ops::add_op::value(acc->data, m->data), acc, m);
+    // our reference to the partial sum becomes `a`'s: one more parent, as many owners
+    acc->counts += Node::parent_ref - Node::handle_ref;
     acc = a;
   }
   return acc;
