@@ -23,22 +23,25 @@ struct CtCase {
   double (*value)(double a, double b);    // the functor's value, backward_lhs (or backward) and
   double (*lhs)(double a, double b);      // backward_rhs, with adjoint 1
   double (*rhs)(double a, double b);
-  ct::Gradient<1> (*unary)(double x, double c);
-  ct::Gradient<2> (*binary_nodes)(double a, double b);
-  ct::Gradient<1> (*number_left)(double a, double b);  // d/db
+  ct::Gradient<1> (*unary)(double x, double c);         // a unary op's row only
+  ct::Gradient<2> (*binary_nodes)(double a, double b);  // a binary op's rows only
+  ct::Gradient<1> (*number_left)(double a, double b);   // d/db
 };
 
 template <class Op>
 CtCase ct_case() {
   using T = test_op<Op>;
-  CtCase row{std::string(Op::symbol),
-             ops::binary_op<Op>,
-             T::lo,
-             T::hi,
-             nullptr,
-             nullptr,
-             nullptr,
-             nullptr};
+  CtCase row{.symbol = std::string(Op::symbol),
+             .binary = ops::binary_op<Op>,
+             .lo = T::lo,
+             .hi = T::hi,
+             .in_domain = nullptr,
+             .value = nullptr,
+             .lhs = nullptr,
+             .rhs = nullptr,
+             .unary = nullptr,
+             .binary_nodes = nullptr,
+             .number_left = nullptr};
   if constexpr (ops::binary_op<Op>) {
     row.in_domain = [](double a, double b) { return T::contains(a, b); };
     row.value = [](double a, double b) { return Op::value(a, b); };

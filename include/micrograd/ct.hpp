@@ -12,7 +12,6 @@
 #include "micrograd/ct/dot.hpp"
 #include "micrograd/ct/forward.hpp"
 #include "micrograd/ct/gradient.hpp"
-#include "micrograd/ct/graph.hpp"
 #include "micrograd/ct/hessian.hpp"
 #include "micrograd/ct/layer.hpp"
 #include "micrograd/ct/mlp.hpp"

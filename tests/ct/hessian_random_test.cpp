@@ -3,7 +3,7 @@
 // j on Dual<1>, every node's tangent and adjoint dense, no sparsity, no storage sharing), kept
 // here. Both differentiate the ops' backward formulas, so they agree to rounding (1e-11
 // relative; NaNs and infinities exactly) wherever the plan's sparsity, sum concatenation and
-// storage sharing (ct/hessian_plan.hpp) are right. Shapes: random_expression.hpp, depth 4.
+// storage sharing (ct/detail/hessian_plan.hpp) are right. Shapes: random_expression.hpp, depth 4.
 #include <gtest/gtest.h>
 
 #include <array>

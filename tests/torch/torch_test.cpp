@@ -16,16 +16,17 @@
 #include <tuple>
 #include <vector>
 
-#include <micrograd/ct.hpp>
 #include <micrograd/nn.hpp>
 #include <micrograd/value.hpp>
 
 #include <boost/mp11/algorithm.hpp>
 
 #include "ct_family.hpp"
+#include "edge_rows.hpp"
 #include "support/op_table.hpp"
 #include "support/random_program.hpp"
 #include "support/torch_compare.hpp"
+#include "torch_ct.hpp"
 
 namespace {
 
@@ -203,81 +204,31 @@ TEST_F(Torch, MicrogradMoreOps) {
 // ---------------------------------------------------------------------------------------------
 // ../shared/EDGE_CASES.md, row by row (and a few more): same value, same gradient, NaN and
 // infinities included, in the dynamic and in the compile-time engine. Each expression is one
-// generic lambda of the leaf x (a Value, a torch::Tensor or ct::var<0>).
+// generic lambda of the leaf x (edge_rows.hpp): a Value and a torch::Tensor here, ct::var<0> in
+// edge_rows_ct.cpp (torch_ct.hpp), row by row in the same order.
 
 struct EdgeRow {
   std::string name;
   double x;
   std::function<Value(const Value&)> m;
   std::function<Tensor(const Tensor&)> t;
-  std::function<micrograd::ct::Gradient<1>(double)> ct;  // compile-time engine, x = ct::var<0>
 };
 
-template <class F>
-EdgeRow row(std::string name, double x, F f) {
-  auto ct = [f](double at) {
-    return micrograd::ct::value_and_grad(f(micrograd::ct::var<0>), std::array<double, 1>{at});
-  };
-  return EdgeRow{std::move(name), x, f, f, ct};
-}
-
 std::vector<EdgeRow> edge_rows() {
-  return {
-      // EDGE_CASES.md
-      row("pow(x, 2.0) @ 0", 0.0, [](const auto& x) { return pow(x, 2.0); }),
-      row("pow(x, 0.5) @ 0", 0.0, [](const auto& x) { return pow(x, 0.5); }),
-      row("pow(x, 0.5) @ -4", -4.0, [](const auto& x) { return pow(x, 0.5); }),
-      row("pow(x, 0.0) @ 0", 0.0, [](const auto& x) { return pow(x, 0.0); }),
-      row("pow(x, -1.0) @ 0", 0.0, [](const auto& x) { return pow(x, -1.0); }),
-      row("1/x @ 0", 0.0, [](const auto& x) { return 1.0 / x; }),
-      row("1/x @ -0.0", -0.0, [](const auto& x) { return 1.0 / x; }),
-      row("exp(x) @ 709", 709.0, [](const auto& x) { return exp(x); }),
-      row("exp(x) @ 710", 710.0, [](const auto& x) { return exp(x); }),
-      row("exp(x) @ 1000", 1000.0, [](const auto& x) { return exp(x); }),
-      row("exp(x) @ -1000", -1000.0, [](const auto& x) { return exp(x); }),
-      row("tanh(x) @ 1000", 1000.0, [](const auto& x) { return tanh(x); }),
-      row("tanh(x) @ -1000", -1000.0, [](const auto& x) { return tanh(x); }),
-      row("(e^2x - 1)/(e^2x + 1) @ 1000", 1000.0,
-          [](const auto& x) { return (exp(2.0 * x) - 1.0) / (exp(2.0 * x) + 1.0); }),
-      row("log(x) @ 0", 0.0, [](const auto& x) { return log(x); }),
-      row("log(x) @ -1", -1.0, [](const auto& x) { return log(x); }),
-      row("relu(x) @ 0", 0.0, [](const auto& x) { return relu(x); }),
-      row("0 * exp(x) @ 1000", 1000.0, [](const auto& x) { return 0.0 * exp(x); }),
-      row("x * 0 @ inf", inf, [](const auto& x) { return x * 0.0; }),
-      row("x * x @ 3", 3.0, [](const auto& x) { return x * x; }),
-      row("x + x @ 3", 3.0, [](const auto& x) { return x + x; }),
-      row("b = x + x; c = b + b @ 1", 1.0,
-          [](const auto& x) {
-            auto b = x + x;
-            return b + b;
-          }),
-      // more of the same kind
-      row("pow(x, -2.0) @ 0", 0.0, [](const auto& x) { return pow(x, -2.0); }),
-      row("pow(x, 3.0) @ -2", -2.0, [](const auto& x) { return pow(x, 3.0); }),
-      row("pow(x, 2.5) @ -1", -1.0, [](const auto& x) { return pow(x, 2.5); }),
-      row("pow(x, 0.5) @ inf", inf, [](const auto& x) { return pow(x, 0.5); }),
-      row("pow(x, 0.0) @ nan", nan, [](const auto& x) { return pow(x, 0.0); }),
-      row("exp(x) @ -inf", -inf, [](const auto& x) { return exp(x); }),
-      row("exp(x) @ inf", inf, [](const auto& x) { return exp(x); }),
-      row("tanh(x) @ nan", nan, [](const auto& x) { return tanh(x); }),
-      row("tanh(x) @ inf", inf, [](const auto& x) { return tanh(x); }),
-      row("log(x) @ inf", inf, [](const auto& x) { return log(x); }),
-      row("log(x) @ -0.0", -0.0, [](const auto& x) { return log(x); }),
-      row("relu(x) @ -0.0", -0.0, [](const auto& x) { return relu(x); }),
-      row("1/relu(x) @ -0.0", -0.0, [](const auto& x) { return 1.0 / relu(x); }),
-      row("relu(x) @ nan", nan, [](const auto& x) { return relu(x); }),
-      row("relu(x) @ inf", inf, [](const auto& x) { return relu(x); }),
-      row("relu(x) @ -inf", -inf, [](const auto& x) { return relu(x); }),
-      row("x / x @ 0", 0.0, [](const auto& x) { return x / x; }),
-      row("x - x @ inf", inf, [](const auto& x) { return x - x; }),
-      row("-x @ nan", nan, [](const auto& x) { return -x; }),
-      row("x / 0 @ 1", 1.0, [](const auto& x) { return x / 0.0; }),
-      row("1 - x @ inf", inf, [](const auto& x) { return 1.0 - x; }),
-  };
+  std::vector<EdgeRow> rows;
+  micrograd_check::for_each_edge_row([&](const char* name, double x, auto f) {
+    rows.push_back(EdgeRow{name, x, f, f});
+  });
+  return rows;
 }
 
 TEST_F(Torch, EdgeCases) {
-  for (const EdgeRow& r : edge_rows()) {
+  const std::vector<EdgeRow> rows = edge_rows();
+  const std::vector<micrograd_check::CtPoint1> cts = micrograd_check::ct_edge_rows();
+  ASSERT_EQ(cts.size(), rows.size());
+  ASSERT_GT(rows.size(), 40U);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const EdgeRow& r = rows[i];
     SCOPED_TRACE(r.name);
     Value mx(r.x);
     Value mo = r.m(mx);
@@ -286,9 +237,9 @@ TEST_F(Torch, EdgeCases) {
     Tensor to = r.t(tx);
     to.backward();
     const double tv = to.item<double>();
-    const micrograd::ct::Gradient<1> c = r.ct(r.x);
+    const micrograd_check::CtPoint1 c = cts[i];
     for (const auto& [engine, value, grad] :
-         {std::tuple{"dynamic", mo.data(), mx.grad()}, std::tuple{"ct", c.value, c.grad[0]}}) {
+         {std::tuple{"dynamic", mo.data(), mx.grad()}, std::tuple{"ct", c.value, c.grad}}) {
       SCOPED_TRACE(engine);
       EXPECT_AGREE(grad, torch_grad(tx));
       EXPECT_AGREE(value, tv);
@@ -311,7 +262,10 @@ namespace edge {
 
 using micrograd::test::all_ops;
 using micrograd::test::test_op;
-namespace ct = micrograd::ct;
+
+/// An op's index in all_ops: how the compile-time side (torch_ct.hpp) is told which op to run.
+template <class Op>
+constexpr std::size_t op_index = boost::mp11::mp_find<all_ops, Op>::value;
 
 constexpr double special_unary[] = {nan,  inf,  -inf, 0.0,    -0.0,   1.0,     -1.0,   0.5,
                                     -0.5, 2.0,  -2.0, 19.999, 20.0,   20.001,  20.5,   30.0,
@@ -365,7 +319,7 @@ void unary_point(double x, double number, Tally& t, bool exact) {
   Value mx(x);
   Value my = f(mx);
   my.backward();
-  const ct::Gradient<1> c = ct::value_and_grad(f(ct::var<0>), std::array<double, 1>{x});
+  const micrograd_check::CtPoint1 c = micrograd_check::ct_unary_point(op_index<Op>, x, number);
   const std::string where = std::string(Op::symbol) +
                             (std::is_empty_v<Op> ? "" : "(x, " + std::to_string(number) + ")") +
                             " @ " + std::to_string(x);
@@ -376,11 +330,11 @@ void unary_point(double x, double number, Tally& t, bool exact) {
   EXPECT_TRUE(same(c.value, tv)) << where << ": ct " << c.value << ", libtorch " << tv;
   EXPECT_TRUE(exact ? agrees_leaf_gradient(mx.grad(), tg, t.zero_sign_leaf) : agree(mx.grad(), tg))
       << where << ": dynamic d/dx " << mx.grad() << ", libtorch " << tg;
-  EXPECT_TRUE(same(c.grad[0], tg)) << where << ": ct d/dx " << c.grad[0] << ", libtorch " << tg;
+  EXPECT_TRUE(same(c.grad, tg)) << where << ": ct d/dx " << c.grad << ", libtorch " << tg;
   t.rel(my.data(), tv);
   t.rel(mx.grad(), tg);
   t.rel(c.value, tv);
-  t.rel(c.grad[0], tg);
+  t.rel(c.grad, tg);
   ++t.points;
 }
 
@@ -400,8 +354,7 @@ void binary_point(double a, double b, Tally& t, bool exact) {
   Value mb(b);
   Value my = Test::call(ma, mb);
   my.backward();
-  const ct::Gradient<2> c =
-      ct::value_and_grad(Test::call(ct::var<0>, ct::var<1>), std::array<double, 2>{a, b});
+  const micrograd_check::CtPoint2 c = micrograd_check::ct_binary_point(op_index<Op>, a, b);
   // a number on the left: libtorch's scalar-tensor operand, micrograd's double overload
   Tensor tb2 = torch_leaf(b);
   Tensor ty2 = Test::call(micrograd_check::torch_number(a), tb2);
@@ -409,8 +362,7 @@ void binary_point(double a, double b, Tally& t, bool exact) {
   Value mb2(b);
   Value my2 = Test::call(a, mb2);
   my2.backward();
-  const ct::Gradient<1> c2 =
-      ct::value_and_grad(Test::call(a, ct::var<0>), std::array<double, 1>{b});
+  const micrograd_check::CtPoint1 c2 = micrograd_check::ct_number_left_point(op_index<Op>, a, b);
   const std::string where =
       std::string(Op::symbol) + "(" + std::to_string(a) + ", " + std::to_string(b) + ")";
   auto same = [&](double got, double want) {
@@ -428,7 +380,7 @@ void binary_point(double a, double b, Tally& t, bool exact) {
   EXPECT_TRUE(same(my2.data(), ty2.item<double>())) << where << ": number on the left";
   EXPECT_TRUE(leaf(mb2.grad(), torch_grad(tb2))) << where << ": number on the left, d/db";
   EXPECT_TRUE(same(c2.value, ty2.item<double>())) << where << ": ct, number on the left";
-  EXPECT_TRUE(same(c2.grad[0], torch_grad(tb2))) << where << ": ct, number on the left, d/db";
+  EXPECT_TRUE(same(c2.grad, torch_grad(tb2))) << where << ": ct, number on the left, d/db";
   if constexpr (!std::is_same_v<Op, micrograd::ops::pow_op>) {  // pow(x, 2.0) is scalar pow
     Tensor ta3 = torch_leaf(a);
     Tensor ty3 = Test::call(ta3, micrograd_check::torch_number(b));

@@ -24,12 +24,13 @@
 #include <string>
 #include <vector>
 
-#include <micrograd/ct.hpp>
 #include <micrograd/detail/json.hpp>
 #include <micrograd/io.hpp>
 #include <micrograd/loss.hpp>
 #include <micrograd/nn.hpp>
 #include <micrograd/optim.hpp>
+
+#include "torch_ct.hpp"
 
 namespace {
 
@@ -587,16 +588,20 @@ TEST_F(Training, TorchModelLoadsIntoBothEngines) {
   const std::vector<std::byte> file = save_from_torch(s);
   MLP model(2, {16, 16, 1}, micrograd::KarpathyInit{});
   micrograd::load_parameters(model, file);
-  auto net = std::make_unique<micrograd::ct::MLP<2, 16, 16, 1>>(micrograd::KarpathyInit{});
-  micrograd::load_parameters(*net, file);
   torch::manual_seed(5);
   const Tensor x = torch::randn({16, 2}, f64);
   const Tensor y = s->forward(x);
+  std::vector<std::array<double, 2>> xs;
+  for (int64_t i = 0; i < x.size(0); ++i)
+    xs.push_back({x[i][0].item<double>(), x[i][1].item<double>()});
+  // ct::MLP<2, 16, 16, 1> loaded from the same file, in a unit of its own (mlp_ct.cpp)
+  const std::vector<double> ct_out = micrograd_check::ct_mlp_2_16_16_1(file, xs);
+  ASSERT_EQ(ct_out.size(), xs.size());
   double worst = 0.0;
   for (int64_t i = 0; i < x.size(0); ++i) {
-    const std::array<double, 2> xi{x[i][0].item<double>(), x[i][1].item<double>()};
-    worst = std::max(worst, difference(model.scalar(xi).data(), y[i][0].item<double>()));
-    worst = std::max(worst, difference((*net)(xi)[0], y[i][0].item<double>()));
+    const auto k = static_cast<std::size_t>(i);
+    worst = std::max(worst, difference(model.scalar(xs[k]).data(), y[i][0].item<double>()));
+    worst = std::max(worst, difference(ct_out[k], y[i][0].item<double>()));
   }
   std::cout << "[ training ] torch::nn::Sequential -> file -> micrograd::MLP and ct::MLP: largest "
                "output difference "

@@ -4,7 +4,7 @@
 ///
 /// `ct::backward(e, at, values, seed)` carries adjoints from the root (adjoint `seed`, 1 for a
 /// plain gradient) to the leaves, visiting the distinct nodes in reverse topological order
-/// (graph.hpp): each node hands `op::backward*(inputs, out, adjoint)` (the op functors of
+/// (detail/graph.hpp): each node hands `op::backward*(inputs, out, adjoint)` (the op functors of
 /// <micrograd/ops.hpp>) to each child that reads an input slot. A child's first contribution in
 /// that order is assigned, the later ones added; which is first is decided at compile time, so no
 /// adjoint is zero-initialised at run time (`0.0 + g` would not fold away: -0.0). The adjoint of
@@ -14,7 +14,7 @@
 /// is used at (`auto n = x * w; n * n + exp(n)` has one `n`, whose adjoint sums its three uses);
 /// it is stored nowhere, its type is its value. A subtree holding a run-time number (`x * 2.0`)
 /// is a node per place; the gradient is still exact, as the chain rule summed over the copies of
-/// a tree is the chain rule summed over the paths of the DAG. Cost model: graph.hpp.
+/// a tree is the chain rule summed over the paths of the DAG. Cost model: detail/graph.hpp.
 
 #include "micrograd/detail/config.hpp"
 
@@ -23,8 +23,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "micrograd/ct/detail/graph.hpp"
 #include "micrograd/ct/forward.hpp"
-#include "micrograd/ct/graph.hpp"
 #include "micrograd/ct/nodes.hpp"
 
 namespace micrograd::ct {

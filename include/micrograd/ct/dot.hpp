@@ -13,8 +13,8 @@
 #include <string>
 
 #include "micrograd/ct/backward.hpp"
+#include "micrograd/ct/detail/graph.hpp"
 #include "micrograd/ct/forward.hpp"
-#include "micrograd/ct/graph.hpp"
 #include "micrograd/ct/nodes.hpp"
 #include "micrograd/detail/format.hpp"
 #include "micrograd/ops/name.hpp"

@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "micrograd/ct/graph.hpp"
+#include "micrograd/ct/detail/graph.hpp"
 #include "micrograd/ct/nodes.hpp"
 
 namespace micrograd::ct {

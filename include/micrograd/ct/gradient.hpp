@@ -11,8 +11,8 @@
 #include <type_traits>
 
 #include "micrograd/ct/backward.hpp"
+#include "micrograd/ct/detail/graph.hpp"
 #include "micrograd/ct/forward.hpp"
-#include "micrograd/ct/graph.hpp"
 #include "micrograd/ct/nodes.hpp"
 
 namespace micrograd::ct {

@@ -2,7 +2,7 @@
 /// \file
 /// `ct::hessian(e, at)`: value, gradient and full Hessian of a compile-time expression, no heap,
 /// usable in constant expressions. Forward over reverse in one pass, with the sparsity the
-/// expression's type shows (the plan: hessian_plan.hpp):
+/// expression's type shows (the plan: detail/hessian_plan.hpp):
 ///  - forward: every node's value, and its tangent d value / d slot over the slots it reads only,
 ///    from the op's backward formula with adjoint 1 (`coef`; backward is linear in its adjoint),
 ///    so that at a kink (relu or abs at 0, a tie of max or min) the tangent is PyTorch's
@@ -24,9 +24,9 @@
 #include <utility>
 
 #include "micrograd/ct/backward.hpp"
+#include "micrograd/ct/detail/graph.hpp"
+#include "micrograd/ct/detail/hessian_plan.hpp"
 #include "micrograd/ct/forward.hpp"
-#include "micrograd/ct/graph.hpp"
-#include "micrograd/ct/hessian_plan.hpp"
 #include "micrograd/ct/nodes.hpp"
 #include "micrograd/detail/dual.hpp"
 
@@ -133,7 +133,7 @@ constexpr void scatter(std::array<double, N>& dc, double s, const double* t,
   for (std::size_t q = 0; q < count; ++q) dc[slot[q]] += scale(s, t[q]);
 }
 
-/// The tangent work of ct::hessian, run from the plan's programs (hessian_plan.hpp) and the
+/// The tangent work of ct::hessian, run from the plan's programs (detail/hessian_plan.hpp) and the
 /// nodes' numbers (`coef`: d out / d child at g = 1; `sigma`: d (adjoint to child j) / d (input
 /// j2)): first the sparse forward tangents into `tan`, children first; then, in reverse
 /// topological order, the adjoints' dense tangents into the scratch rows and the Hessian's rows

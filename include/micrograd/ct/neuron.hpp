@@ -45,12 +45,6 @@ struct weighted_sum_builder {
 template <std::size_t N>
 using weighted_sum_expression = typename weighted_sum_builder<N>::type;
 
-/// The weighted sum of N inputs.
-template <std::size_t N>
-constexpr weighted_sum_expression<N> weighted_sum() noexcept {
-  return {};
-}
-
 }  // namespace detail
 
 /// A neuron of N inputs: `activation(b + sum_i w[i] * x[i])`, with its parameters' gradients.

@@ -36,8 +36,8 @@ namespace micrograd::ct {
 
 namespace detail {
 /// True when a subtree holds no run-time number, so that its type alone determines its value:
-/// two such subtrees of the same type are the same node of the graph (graph.hpp). Defined for
-/// each node type below.
+/// two such subtrees of the same type are the same node of the graph (detail/graph.hpp). Defined
+/// for each node type below.
 template <class T>
 inline constexpr bool is_pure = false;
 

@@ -4,7 +4,7 @@
 /// (hessian.hpp), computed from an expression's type and the number of input slots N.
 ///
 /// Forward over reverse with the sparsity the type shows. Three index spaces meet here:
-///  - NODE INDEX K of graph.hpp (topological order, the root last);
+///  - NODE INDEX K of detail/graph.hpp (topological order, the root last);
 ///  - INPUT SLOT s (0 .. N-1), the index of `var<s>` and of a Hessian row or column;
 ///  - TANGENT INDEX q: node K's forward tangent (d value_K / d slot) is stored only over the
 ///    slots K reads, as a block of one flat array (`forward_layout`). A variable's tangent is a
@@ -25,7 +25,7 @@
 #include <utility>
 
 #include "micrograd/ct/backward.hpp"
-#include "micrograd/ct/graph.hpp"
+#include "micrograd/ct/detail/graph.hpp"
 #include "micrograd/ct/nodes.hpp"
 #include "micrograd/ops/arithmetic.hpp"
 
