@@ -21,12 +21,14 @@
 #include <thread>
 #include <vector>
 
-#include "micrograd/ct/operators.hpp"
-#include "micrograd/ct/render.hpp"
 #include "micrograd/graphviz.hpp"
+#include "support/picture_numbers.hpp"
+#include "support/scratch_dir.hpp"
 #include "support/svg_text.hpp"
 
 using micrograd::Value;
+using micrograd::test::read_file;
+using micrograd::test::ScratchDir;
 
 namespace {
 
@@ -48,13 +50,6 @@ std::size_t count(const std::string& s, const std::string& what) {
   std::size_t n = 0;
   for (auto pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + 1)) ++n;
   return n;
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -85,15 +80,15 @@ TEST(Render, WritesSvgPngPdf) {
   std::filesystem::create_directories(dir);
   const Value o = seed_neuron();
   micrograd::render(o, (dir / "neuron.svg").string());
-  const std::string svg = slurp(dir / "neuron.svg");
+  const std::string svg = read_file(dir / "neuron.svg");
   EXPECT_NE(svg.find("<svg"), std::string::npos);
   EXPECT_NE(svg.find("x1"), std::string::npos);
   EXPECT_NE(svg.find("grad 0.5000"), std::string::npos);  // (SVG writes minus as &#45;)
   EXPECT_NE(svg.find("tanh"), std::string::npos);
   micrograd::render(o, (dir / "neuron.png").string());
-  EXPECT_EQ(slurp(dir / "neuron.png").substr(1, 3), "PNG");
+  EXPECT_EQ(read_file(dir / "neuron.png").substr(1, 3), "PNG");
   micrograd::render(o, (dir / "neuron.pdf").string());
-  EXPECT_EQ(slurp(dir / "neuron.pdf").substr(0, 5), "%PDF-");
+  EXPECT_EQ(read_file(dir / "neuron.pdf").substr(0, 5), "%PDF-");
   std::filesystem::remove_all(dir);
 }
 
@@ -120,20 +115,6 @@ TEST(Render, UnwritablePathNamesThePath) {
 // Issue 17, item 1: a render that fails throws, leaves the file as it was, never ends the process.
 
 namespace {
-
-/// A scratch directory, removed with everything in it.
-struct ScratchDir {
-  std::filesystem::path path;
-  ScratchDir() {
-    std::string name = "micrograd_render_XXXXXX";
-    std::string templ = (std::filesystem::temp_directory_path() / name).string();
-    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = templ;
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path); }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-};
 
 void spit(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream out(p, std::ios::binary);
@@ -188,7 +169,7 @@ TEST(RenderFailure, DevFullThrowsAndTheProcessGoesOn) {
   EXPECT_TRUE(std::filesystem::is_character_file("/dev/full"));
   // still alive, and rendering works
   micrograd::render(seed_neuron(), (dir.path / "after.svg").string());
-  EXPECT_NE(slurp(dir.path / "after.svg").find("</svg>"), std::string::npos);
+  EXPECT_NE(read_file(dir.path / "after.svg").find("</svg>"), std::string::npos);
 }
 
 namespace {
@@ -233,12 +214,12 @@ TEST(RenderFailure, SizeLimitedWriteThrowsAndKeepsTheOldFile) {
     });
     EXPECT_EQ(status, 0) << (ignore ? "SIGXFSZ ignored" : "SIGXFSZ default")
                          << ": 3/4 = bad message, 1000+ = killed by a signal";
-    EXPECT_EQ(slurp(path), old);
+    EXPECT_EQ(read_file(path), old);
     EXPECT_EQ(file_count(dir.path), 1U);  // no temporary file left
   }
   // without the limit, the same render works
   micrograd::render(big_graph(), path.string());
-  EXPECT_GT(slurp(path).size(), 4096U);
+  EXPECT_GT(read_file(path).size(), 4096U);
 }
 
 TEST(RenderFailure, UnparsableDotLeavesTheFileByteForByte) {
@@ -254,7 +235,7 @@ TEST(RenderFailure, UnparsableDotLeavesTheFileByteForByte) {
   EXPECT_EQ(err, "");  // Graphviz's message is in the exception, not on stderr
   EXPECT_NE(m.find(path.string()), std::string::npos) << m;
   EXPECT_NE(m.find("syntax error"), std::string::npos) << m;
-  EXPECT_EQ(slurp(path), old);
+  EXPECT_EQ(read_file(path), old);
   EXPECT_EQ(file_count(dir.path), 1U);
   // NUL in the DOT text, an unknown Graphviz attribute value, a bad record: all throw
   EXPECT_NE(runtime_error_of([&] {
@@ -266,10 +247,10 @@ TEST(RenderFailure, UnparsableDotLeavesTheFileByteForByte) {
                                     path.string());
             }).find("bad label format"),
             std::string::npos);
-  EXPECT_EQ(slurp(path), old);
+  EXPECT_EQ(read_file(path), old);
   // and Graphviz's parser is still usable afterwards
   micrograd::render_dot("digraph { a -> b }", path.string());
-  EXPECT_NE(slurp(path).find("</svg>"), std::string::npos);
+  EXPECT_NE(read_file(path).find("</svg>"), std::string::npos);
 }
 
 TEST(RenderFailure, FifoNeverBlocksForever) {
@@ -281,7 +262,7 @@ TEST(RenderFailure, FifoNeverBlocksForever) {
   EXPECT_NE(m.find("no process reads the FIFO"), std::string::npos) << m;
   // a reader gets the whole picture, and the FIFO stays a FIFO
   std::string received;
-  std::thread reader([&] { received = slurp(fifo); });
+  std::thread reader([&] { received = read_file(fifo); });
   micrograd::render(seed_neuron(), fifo.string());
   reader.join();
   EXPECT_NE(received.find("</svg>"), std::string::npos);
@@ -304,7 +285,7 @@ TEST(RenderFailure, ReplacesThroughSymlinksAndKeepsPermissions) {
   std::filesystem::create_symlink(target, link);
   micrograd::render(seed_neuron(), link.string());
   EXPECT_TRUE(std::filesystem::is_symlink(link));
-  EXPECT_NE(slurp(target).find("</svg>"), std::string::npos);
+  EXPECT_NE(read_file(target).find("</svg>"), std::string::npos);
   EXPECT_EQ(std::filesystem::status(target).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
                 std::filesystem::perms::group_read);
@@ -371,7 +352,7 @@ std::string render_to_svg_text(const std::string& dot, std::vector<std::string>&
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(err, "") << "stderr of rendering " << dot;
   EXPECT_EQ(error, "");
-  const std::string svg = slurp(path);
+  const std::string svg = read_file(path);
   texts = micrograd::test::svg_texts(svg);
   return svg;
 }
@@ -469,21 +450,8 @@ TEST(Numbers, AnyDoubleFitsAndReadsWell) {
   EXPECT_EQ(micrograd::detail::shortest_number(1e300), "1e+300");
 }
 
-namespace {
-
-struct NumberCase {
-  double value;
-  std::string shown;
-};
-const std::vector<NumberCase> number_cases = {
-    {1e300, "1.0000e+300"}, {-1e-300, "-1.0000e-300"}, {not_a_number, "nan"},  {inf, "inf"},
-    {-inf, "-inf"},         {-0.0, "-0.0000"},         {0.70710678, "0.7071"}, {-1.5, "-1.5000"},
-};
-
-}  // namespace
-
 TEST(Numbers, DynamicEngineRecordsAndSvg) {
-  for (const NumberCase& c : number_cases) {
+  for (const auto& c : micrograd::test::picture_numbers()) {
     Value k(c.value, "k");
     Value one(1.0, "one");
     Value y = k * one;  // one.grad = k's data
@@ -501,28 +469,4 @@ TEST(Numbers, DynamicEngineRecordsAndSvg) {
     EXPECT_TRUE(has(texts, "data " + c.shown)) << joined(texts);
     EXPECT_TRUE(signed_zero || has(texts, "grad " + c.shown)) << joined(texts);
   }
-}
-
-TEST(Numbers, CompileTimeEngineRecordsAndSvgAreTheSame) {
-  namespace ct = micrograd::ct;
-  constexpr auto k = ct::var<0>;
-  constexpr auto one = ct::var<1>;
-  for (const NumberCase& c : number_cases) {
-    const std::string dot = ct::to_dot(k * one, std::array{c.value, 1.0});
-    EXPECT_NE(dot.find("\"{ x0 | data " + c.shown + " | grad 1.0000 }\""), std::string::npos)
-        << dot;
-    EXPECT_NE(dot.find("\"{ x1 | data 1.0000 | grad " + c.shown + " }\""), std::string::npos)
-        << dot;
-    ScratchDir dir;
-    const auto path = dir.path / "ct.svg";
-    ::testing::internal::CaptureStderr();
-    ct::render(k * one, std::array{c.value, 1.0}, path.string());
-    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
-    const auto texts = micrograd::test::svg_texts(slurp(path));
-    EXPECT_TRUE(has(texts, "data " + c.shown)) << joined(texts);
-    EXPECT_TRUE(has(texts, "grad " + c.shown)) << joined(texts);
-  }
-  // a constant is labelled with its shortest form
-  const std::string dot = ct::to_dot(k * 1e300, std::array{2.0});
-  EXPECT_NE(dot.find("\"{ 1e+300 | data 1.0000e+300 | grad 2.0000 }\""), std::string::npos) << dot;
 }

@@ -1,10 +1,9 @@
 // Optimizers: torch.optim 1.13's update rules on small problems whose trajectory is known in
-// closed form or by recurrence, the same implementation driving micrograd::MLP and ct::MLP,
-// the learning-rate schedule, bad hyperparameters, and no allocation per step. (The 50-step
-// comparison against torch::optim is tests/torch/training_test.cpp.)
+// closed form or by recurrence, the learning-rate schedule, bad hyperparameters, and no
+// allocation per step. (The same optimizers over ct::MLP: tests/ct/optim_test.cpp; the 50-step
+// comparison against torch::optim: tests/torch/training_test.cpp.)
 #include <gtest/gtest.h>
 
-#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -13,7 +12,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include "micrograd/ct.hpp"
 #include "micrograd/nn.hpp"
 #include "micrograd/optim.hpp"
 
@@ -56,18 +54,6 @@ Value seed_loss(const MLP& model) {
   Value loss(0.0);
   for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model.scalar(xs[i]) - ys[i]).pow(2);
   return loss;
-}
-
-// Its gradient on ct::MLP, through forward_backward (d loss / d y = 2 (y - t)).
-template <class Net>
-void seed_grads(Net& net) {
-  net.zero_grad();
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    const std::array<double, 3> x{xs[i][0], xs[i][1], xs[i][2]};
-    const double t = ys[i];
-    net.forward_backward(
-        x, [t](const std::array<double, 1>& y) { return std::array<double, 1>{2.0 * (y[0] - t)}; });
-  }
 }
 
 }  // namespace
@@ -146,26 +132,6 @@ TEST(AdamW, DefaultWeightDecayIsTorchs) {
   EXPECT_EQ(AdamW(w, micrograd::AdamWOptions{.lr = 0.5}).options().weight_decay, 1e-2);
 }
 
-TEST(Optimizers, DriveMicrogradAndCompileTimeMLPAlike) {
-  // The same Adam rule over Values and over ct::MLP's traversal: 30 steps of the seed's loss.
-  MLP model(3, {4, 4, 1});
-  micrograd::ct::MLP<3, 4, 4, 1> net(42);
-  Adam dynamic(model.parameters(), {.lr = 0.02});
-  Adam compiled(net, {.lr = 0.02});
-  EXPECT_EQ(compiled.size(), 41u);
-  for (int k = 0; k < 30; ++k) {
-    dynamic.zero_grad();
-    seed_loss(model).backward();
-    dynamic.step();
-    seed_grads(net);
-    compiled.step();
-  }
-  const std::vector<Value> ps = model.parameters();
-  const auto qs = net.parameters();
-  for (std::size_t i = 0; i < ps.size(); ++i) EXPECT_NEAR(ps[i].data(), qs[i], 1e-12) << i;
-  EXPECT_LT(seed_loss(model).data(), 0.5);
-}
-
 TEST(Optimizers, BindToANetworkDirectly) {
   MLP model(3, {4, 4, 1});
   SGD opt(model, 0.05, 0.9);
@@ -200,34 +166,21 @@ TEST(Optimizers, ZeroGradClearsEveryGradient) {
   seed_loss(model).backward();
   opt.zero_grad();
   for (const Value& p : model.parameters()) EXPECT_EQ(p.grad(), 0.0);
-  micrograd::ct::MLP<3, 4, 4, 1> net(42);
-  SGD ct_opt(net, 0.1);
-  seed_grads(net);
-  ct_opt.zero_grad();
-  for (const double g : net.grads()) EXPECT_EQ(g, 0.0);
 }
 
 TEST(Optimizers, StepAndZeroGradAllocateNothing) {
   MLP model(3, {4, 4, 1});
-  micrograd::ct::MLP<3, 4, 4, 1> net(42);
   SGD sgd(model.parameters(), 0.05, 0.9, 1e-4);
   Adam adam(model.parameters(), {.lr = 1e-3, .weight_decay = 1e-4, .amsgrad = true});
   AdamW adamw(model.parameters());
-  AdamW ct_adamw(net, {.lr = 1e-3});
-  SGD ct_sgd(net, {.lr = 0.05, .momentum = 0.9});
-  ct_sgd.set_lr_schedule([](std::size_t k) { return 0.05 / static_cast<double>(k + 1); });
   seed_loss(model).backward();
-  seed_grads(net);
   const std::size_t before = allocations.load();
   for (int k = 0; k < 5; ++k) {
     sgd.step();
     adam.step();
     adamw.step();
-    ct_adamw.step();
-    ct_sgd.step();
   }
   sgd.zero_grad();
-  ct_sgd.zero_grad();
   EXPECT_EQ(allocations.load() - before, 0u);
 }
 

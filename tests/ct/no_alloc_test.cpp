@@ -1,12 +1,15 @@
-// ct::MLP's operator() and train_step allocate nothing: every global operator new is counted.
+// ct::MLP's operator() and train_step, and the optimizers' steps over ct::MLP, allocate nothing:
+// every global operator new is counted.
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
 #include <micrograd/ct/mlp.hpp>
+#include <micrograd/optim.hpp>
 #include <new>
 
 namespace {
@@ -44,6 +47,26 @@ TEST(CtNoAlloc, ForwardAndTrainStepDoNotAllocate) {
   }
   EXPECT_EQ(allocations.load(), before);
   EXPECT_TRUE(std::isfinite(sum));
+}
+
+TEST(CtNoAlloc, OptimizerStepsAndZeroGradDoNotAllocate) {
+  ct::MLP<3, 4, 4, 1> net(42);
+  micrograd::AdamW adamw(net, {.lr = 1e-3});  // the optimizers' state is allocated here
+  micrograd::SGD sgd(net, {.lr = 0.05, .momentum = 0.9});
+  sgd.set_lr_schedule([](std::size_t k) { return 0.05 / static_cast<double>(k + 1); });
+  const std::array<double, 3> x{2, 3, -1};
+  const auto before_params = net.parameters();
+  const long before = allocations.load();
+  for (int k = 0; k < 5; ++k) {
+    net.zero_grad();
+    (void)net.backward(x, std::array{1.0});
+    adamw.step();
+    sgd.step();
+  }
+  sgd.zero_grad();
+  EXPECT_EQ(allocations.load(), before);
+  EXPECT_NE(net.parameters(), before_params);
+  for (const double g : net.grads()) EXPECT_EQ(g, 0.0);
 }
 
 }  // namespace
