@@ -64,11 +64,26 @@ inline constexpr std::size_t tape_kind_user_binary = tape_kind_user_unary + 1;
 inline constexpr std::size_t tape_kind_chain = tape_kind_user_binary + 1;
 /// A neuron: a chain whose last sum has no other use than an activation from this list, applied
 /// right after it; one step (`out`: the activation's node, `rhs` its input s_(n-1); else as a
-/// chain), kind
-/// tape_kind_chain + 1 + the activation's index here.
+/// chain).
 using tape_activations = boost::mp11::mp_list<ops::tanh_op, ops::relu_op, ops::sigmoid_op>;
+inline constexpr std::size_t tape_activations_size = boost::mp11::mp_size<tape_activations>::value;
+/// Chains and neurons of 1 to tape_unrolled_terms terms have a kind per count, whose sweeps are
+/// unrolled (no loop, no set-up: most neurons are short); longer ones share a looping kind. A
+/// chain's kind is tape_kind_chain + variant * tape_chain_counts + count class, where the variant
+/// is 0 for a chain and 1 + the activation's index in tape_activations for a neuron, and the
+/// count class is the count when it is at most tape_unrolled_terms, else 0 (the loop).
+inline constexpr std::size_t tape_unrolled_terms = 7;
+inline constexpr std::size_t tape_chain_counts = tape_unrolled_terms + 1;
 inline constexpr std::size_t tape_kind_all =
-    tape_kind_chain + 1 + boost::mp11::mp_size<tape_activations>::value;
+    tape_kind_chain + (1 + tape_activations_size) * tape_chain_counts;
+
+/// The kind of a chain (`activation` == tape_activations_size) or neuron of `count` terms.
+[[nodiscard]] constexpr std::uint8_t tape_chain_kind(std::size_t activation,
+                                                     std::size_t count) noexcept {
+  const std::size_t variant = activation == tape_activations_size ? 0 : 1 + activation;
+  const std::size_t counted = count <= tape_unrolled_terms ? count : 0;
+  return static_cast<std::uint8_t>(tape_kind_chain + variant * tape_chain_counts + counted);
+}
 
 [[nodiscard]] constexpr std::uint8_t tape_kind_of(OpCode code) noexcept {
   const auto c = static_cast<std::size_t>(code);
@@ -113,8 +128,6 @@ struct TapeProgram {
                                 ///< adjoint starts at -0.0 every reverse sweep
   bool leaves_reached = false;  ///< every leaf has had tape_leaf_first_pass
 };
-
-inline constexpr std::size_t tape_activations_size = boost::mp11::mp_size<tape_activations>::value;
 
 /// The index of the op of `code` in tape_activations, or tape_activations_size.
 [[nodiscard]] inline std::size_t activation_of(OpCode code) noexcept {
@@ -309,8 +322,8 @@ inline void record_tape(Node* root, TapeProgram& t) {
         for (std::size_t i = ch.count; i-- > 0; s = s->lhs) {
           t.terms[first + i] = TapeTerm{s->rhs->lhs, s->rhs->rhs, s->rhs, s};
         }
-        const std::uint8_t kind = static_cast<std::uint8_t>(
-            ch.act != nullptr ? tape_kind_chain + 1 + activation_of(ch.act->op) : tape_kind_chain);
+        const std::uint8_t kind = tape_chain_kind(
+            ch.act != nullptr ? activation_of(ch.act->op) : tape_activations_size, ch.count);
         t.steps.push_back(
             TapeStep{n, s, ch.top, first * sizeof(TapeTerm), ch.count, kind, n->op});  // s: c
         if (n != root) t.reset.push_back(n);

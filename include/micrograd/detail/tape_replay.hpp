@@ -27,8 +27,14 @@ template <std::size_t K>
 using tape_unary_op = boost::mp11::mp_at_c<unary_registry, K>;
 template <std::size_t K>
 using tape_binary_op = boost::mp11::mp_at_c<binary_registry, K - builtin_unary_count>;
+/// A chain kind's parts (tape_chain_kind): whether it is a neuron, its activation, its count
+/// class (0: any count, looping; else the count, unrolled).
 template <std::size_t K>
-using tape_neuron_activation = boost::mp11::mp_at_c<tape_activations, K - tape_kind_chain - 1>;
+inline constexpr std::size_t tape_chain_variant = (K - tape_kind_chain) / tape_chain_counts;
+template <std::size_t K>
+inline constexpr std::size_t tape_chain_count = (K - tape_kind_chain) % tape_chain_counts;
+template <std::size_t K>
+using tape_neuron_activation = boost::mp11::mp_at_c<tape_activations, tape_chain_variant<K> - 1>;
 
 /// Step `s` of kind `K` forward: its node's value from its inputs', as building the node did.
 template <std::size_t K>
@@ -81,19 +87,29 @@ template <std::size_t K>
   return reinterpret_cast<const TapeTerm*>(reinterpret_cast<const char*>(terms) + s.word);
 }
 
-/// A chain's terms (tape_kind_chain) forward from c's value: each product, then the sum with
-/// the previous one (lhs: the previous sum, rhs: the product), the sum kept in a register.
-/// Returns the last sum.
+/// A chain's term forward: its product, then its sum with the previous sum `acc` (lhs: the
+/// previous sum, rhs: the product); returns the sum.
+[[gnu::always_inline]] inline double forward_term(const TapeTerm* t, double acc) {
+  const double m = ops::mul_op::value(tape_value(t->a), tape_value(t->b));
+  tape_value(t->m) = m;
+  acc = ops::add_op::value(acc, m);
+  tape_value(t->s) = acc;
+  return acc;
+}
+
+/// A chain's terms (tape_kind_chain) forward from c's value, the sum kept in a register; `N`
+/// terms unrolled, or s.count in a loop when N is 0. Returns the last sum.
+template <std::size_t N>
 [[gnu::always_inline]] inline double forward_terms(const TapeStep& s, const TapeTerm* terms) {
   const TapeTerm* t = chain_terms(s, terms);
-  const TapeTerm* const end = t + s.count;
   double acc = tape_value(s.lhs);
+  if constexpr (N == 0) {
+    const TapeTerm* const end = t + s.count;
 #pragma GCC unroll 2
-  for (; t != end; ++t) {
-    const double m = ops::mul_op::value(tape_value(t->a), tape_value(t->b));
-    tape_value(t->m) = m;
-    acc = ops::add_op::value(acc, m);
-    tape_value(t->s) = acc;
+    for (; t != end; ++t) acc = forward_term(t, acc);
+  } else {
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < N; ++i) acc = forward_term(t + i, acc);
   }
   return acc;
 }
@@ -122,14 +138,21 @@ template <bool IntoPreviousSum>
 }
 
 /// A chain's terms backward in backward()'s order, given the last sum's adjoint `g`: from the
-/// last term to the first (backward_term), the previous sum's adjoint held in a register. The
-/// sums and products but the last sum have no other use in the graph.
+/// last term to the first (backward_term), the previous sum's adjoint held in a register; `N`
+/// terms unrolled, or s.count in a loop when N is 0. The sums and products but the last sum
+/// have no other use in the graph.
+template <std::size_t N>
 [[gnu::always_inline]] inline void backward_terms(const TapeStep& s, const TapeTerm* terms,
                                                   double g) {
   const TapeTerm* const first = chain_terms(s, terms);
+  if constexpr (N == 0) {
 #pragma GCC unroll 2
-  for (const TapeTerm* t = first + s.count - 1; t != first; --t) {
-    g = backward_term<true>(t, (t - 1)->s, g);
+    for (const TapeTerm* t = first + s.count - 1; t != first; --t) {
+      g = backward_term<true>(t, (t - 1)->s, g);
+    }
+  } else {
+#pragma GCC unroll 8
+    for (std::size_t i = N - 1; i > 0; --i) g = backward_term<true>(first + i, first[i - 1].s, g);
   }
   backward_term<false>(first, s.lhs, g);
 }
@@ -145,10 +168,11 @@ inline void replay_forward(const TapeProgram& p) {
     const TapeStep& s = steps[k];
     with_case<tape_kind_all>(s.kind, [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
-      if constexpr (K == tape_kind_chain) {
-        forward_terms(s, terms);
-      } else if constexpr (K > tape_kind_chain) {  // a neuron: its activation on the last sum
-        tape_value(s.out) = tape_neuron_activation<K>{}.value(forward_terms(s, terms));
+      if constexpr (K >= tape_kind_chain && tape_chain_variant<K> == 0) {
+        forward_terms<tape_chain_count<K>>(s, terms);
+      } else if constexpr (K >= tape_kind_chain) {  // a neuron: its activation on the last sum
+        tape_value(s.out) =
+            tape_neuron_activation<K>{}.value(forward_terms<tape_chain_count<K>>(s, terms));
       } else {
         forward_step<K>(s);
       }
@@ -178,14 +202,14 @@ inline void replay_backward(TapeProgram& p) {
     const TapeStep& s = steps[k];
     with_case<tape_kind_all>(s.kind, [&](auto c) {
       constexpr std::size_t K = decltype(c)::value;
-      if constexpr (K == tape_kind_chain) {
-        backward_terms(s, terms, tape_adjoint(s.out));
-      } else if constexpr (K > tape_kind_chain) {  // a neuron: its activation, then the terms
+      if constexpr (K >= tape_kind_chain && tape_chain_variant<K> == 0) {
+        backward_terms<tape_chain_count<K>>(s, terms, tape_adjoint(s.out));
+      } else if constexpr (K >= tape_kind_chain) {  // a neuron: its activation, then the terms
         Node* const sum = s.rhs;
         const double g = tape_neuron_activation<K>::backward(tape_value(sum), tape_value(s.out),
                                                              tape_adjoint(s.out));
         tape_adjoint(sum) = g;  // the sum's only use: its one contribution
-        backward_terms(s, terms, g);
+        backward_terms<tape_chain_count<K>>(s, terms, g);
       } else {
         backward_step<K>(s);
       }
