@@ -16,8 +16,10 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "micrograd/detail/node.hpp"
@@ -98,16 +100,20 @@ inline constexpr std::size_t tape_kind_all =
 
 /// One step: the node it computes and its inputs (`rhs == lhs` for an op of one input; a
 /// chain's: see tape_kind_chain), the op word (pow's exponent, a user op's state; the byte
-/// offset of a chain's first term), the op code (read for user ops only), the kind.
-struct TapeStep {
-  Node* out;
-  Node* lhs;
-  Node* rhs;
+/// offset of a chain's first term), the op code (read for user ops only), the kind. `Ref` names
+/// a node: a pointer in the program on the nodes, a dense position in the dense program.
+template <class Ref>
+struct TapeStepOf {
+  Ref out;
+  Ref lhs;
+  Ref rhs;
   std::uint64_t word;
   std::uint32_t count;  ///< a chain's terms; else 0
   std::uint8_t kind;
   OpCode code;
+  bool strided = false;  ///< dense program, a chain: term k's factors at a_0 + k and b_0 + k
 };
+using TapeStep = TapeStepOf<Node*>;
 
 /// A chain's term k: m = a * b, s = s_(k-1) + m (see tape_kind_chain).
 struct TapeTerm {
@@ -115,6 +121,33 @@ struct TapeTerm {
   Node* b;
   Node* m;
   Node* s;
+};
+
+/// A chain's term in the dense program: its factors' positions (the product and the partial sum
+/// are not kept there: detail/tape_replay.hpp, DenseCells).
+struct DenseTerm {
+  std::uint32_t a;
+  std::uint32_t b;
+};
+
+/// A leaf that is not an input, in the dense program: its node (read at every call) and position.
+struct DenseLeaf {
+  Node* node;
+  std::uint32_t position;
+};
+
+/// The program of value_and_grad() (tape.hpp): the same steps over dense positions (the inputs
+/// at 0 to inputs - 1, in the caller's order, then the other nodes the steps read or write, but
+/// not the chains' insides), with its own value and adjoint arrays (16 bytes per position).
+struct DenseProgram {
+  std::size_t inputs = 0;
+  std::uint32_t root = 0;
+  std::vector<TapeStepOf<std::uint32_t>> steps;  ///< forward order, as TapeProgram::steps
+  std::vector<DenseTerm> terms;
+  std::vector<DenseLeaf> other_leaves;  ///< the leaves that are not inputs
+  std::vector<double> values;           ///< per position
+  std::vector<double> adjoints;         ///< per position
+  std::vector<double> adjoints_start;   ///< per position: -0.0, the root's 1.0
 };
 
 /// A recorded graph. Invariant: every node named here lives while the Tape holds its root.
@@ -127,6 +160,8 @@ struct TapeProgram {
   std::vector<Node*> reset;     ///< interior nodes but the root and chains' insides: their
                                 ///< adjoint starts at -0.0 every reverse sweep
   bool leaves_reached = false;  ///< every leaf has had tape_leaf_first_pass
+  bool dense_recorded = false;  ///< recorded with inputs: `dense` is value_and_grad()'s program
+  DenseProgram dense;
 };
 
 /// The index of the op of `code` in tape_activations, or tape_activations_size.
@@ -160,7 +195,11 @@ struct ChainFound {
 /// used by a graph outside this one makes backward() take its counted path). A graph built
 /// afresh and then rebuilt by the same code has the same parents each time, so the replay adds
 /// in the order of backward() on the rebuilt graph.
-inline void record_tape(Node* root, TapeProgram& t) {
+///
+/// With `dense`, also the dense program (t.dense) whose inputs are `inputs`, which must be
+/// distinct leaves (std::invalid_argument otherwise); one the root does not depend on gets
+/// gradient 0.
+inline void record_tape(Node* root, std::span<Node* const> inputs, bool dense, TapeProgram& t) {
   std::vector<Node*> found;         // every node of the graph, once (to restore the scratch fields)
   std::vector<Node*> stack;         // to visit
   std::vector<Node*> interior;      // backward()'s processing order
@@ -168,6 +207,7 @@ inline void record_tape(Node* root, TapeProgram& t) {
   std::vector<std::uint32_t> member;  // per step (forward order): its chain, if any
   std::vector<std::uint32_t> stamp;   // per position: the chain whose check last marked it
   std::vector<ChainFound> chains;
+  std::vector<std::uint32_t> dense_at;  // per position: the dense position, if any
   auto restore = [&]() noexcept {
     for (Node* n : found) {
       n->mark = 0;
@@ -232,10 +272,37 @@ inline void record_tape(Node* root, TapeProgram& t) {
       if (n->is_binary()) ++uses[n->rhs->pending];
     }
     auto single_use = [&](const Node* n) { return uses[n->pending] == 1; };
+    constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::uint32_t> unused_inputs;  // inputs the root does not depend on
+    if (dense) {  // the inputs: distinct leaves, at dense positions 0, 1, ...
+      for (Node* n : t.leaves) n->mark = 1;
+      dense_at.assign(found.size(), none);
+      std::vector<const Node*> outside;  // inputs not in the graph (to find them twice)
+      auto wrong = [&](std::size_t i, const char* what) {
+        for (Node* n : t.leaves) n->mark = 0;
+        throw std::invalid_argument("micrograd::Tape: input " + std::to_string(i) + " " + what +
+                                    "; the inputs must be distinct leaves");
+      };
+      for (std::size_t i = 0; i < inputs.size(); ++i) {
+        Node* const in = inputs[i];
+        if (!in->is_leaf()) wrong(i, "is not a leaf (it was computed from other values)");
+        if (in->mark == 2) wrong(i, "appears twice");
+        if (in->mark == 1) {
+          in->mark = 2;
+          dense_at[in->pending] = static_cast<std::uint32_t>(i);
+          continue;
+        }
+        for (const Node* o : outside) {  // rare: an unused parameter, say
+          if (o == in) wrong(i, "appears twice");
+        }
+        outside.push_back(in);
+        unused_inputs.push_back(static_cast<std::uint32_t>(i));
+      }
+      for (Node* n : t.leaves) n->mark = 0;
+    }
 
     // Phase 4: the chains (tape_kind_chain), found by their structure, in forward order.
     constexpr OpCode mul = op_code<ops::mul_op>, add = op_code<ops::add_op>;
-    constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
     auto at = [&](std::size_t k) { return interior[steps - 1 - k]; };  // forward order
     auto fidx = [&](const Node* n) -> std::size_t { return n->pending - leaves; };
     // A term's sum: `lhs + m`, m = a * b used once (by this sum).
@@ -308,8 +375,47 @@ inline void record_tape(Node* root, TapeProgram& t) {
       ch.fused = ok;
     }
 
-    // Phase 6: the steps in forward order, a fused chain at its last member.
+    // Phase 6: the steps in forward order, a fused chain at its last member; with `dense`, the
+    // dense program's too, every node read or written getting a dense position at its first
+    // appearance (the neurons' last sums after all others: a layer's outputs are then
+    // consecutive, as a later chain's factors).
     t.reset.reserve(steps);
+    DenseProgram& d = t.dense;
+    std::uint32_t next_dense = static_cast<std::uint32_t>(inputs.size());
+    auto at_dense = [&](Node* n) {
+      std::uint32_t& p = dense_at[n->pending];
+      if (p == none) {
+        p = next_dense++;
+        if (n->is_leaf()) d.other_leaves.push_back(DenseLeaf{n, p});
+      }
+      return p;
+    };
+    std::vector<std::pair<std::size_t, Node*>> neuron_sums;  // dense step, its last sum
+    auto add_dense = [&](const TapeStep& st, std::size_t first_term) {
+      if (!dense) return;
+      TapeStepOf<std::uint32_t> ds{0, at_dense(st.lhs), 0, st.word, st.count, st.kind, st.code};
+      if (st.kind >= tape_kind_chain) {
+        const std::size_t dfirst = d.terms.size();
+        for (std::size_t i = 0; i < st.count; ++i) {
+          const TapeTerm& term = t.terms[first_term + i];
+          d.terms.push_back(DenseTerm{at_dense(term.a), at_dense(term.b)});
+        }
+        ds.word = dfirst * sizeof(DenseTerm);
+        ds.strided = true;
+        for (std::size_t i = 0; i < st.count; ++i) {
+          const DenseTerm& term = d.terms[dfirst + i];
+          ds.strided =
+              ds.strided && term.a == d.terms[dfirst].a + i && term.b == d.terms[dfirst].b + i;
+        }
+        ds.out = at_dense(st.out);
+        ds.rhs = ds.out;  // a chain's last sum is its node; a neuron's is patched below
+        if (st.out != st.rhs) neuron_sums.emplace_back(d.steps.size(), st.rhs);
+      } else {
+        ds.rhs = at_dense(st.rhs);
+        ds.out = at_dense(st.out);
+      }
+      d.steps.push_back(ds);
+    };
     for (std::size_t k = 0; k < steps; ++k) {
       Node* const n = at(k);
       const std::uint32_t id = member[k];
@@ -326,6 +432,7 @@ inline void record_tape(Node* root, TapeProgram& t) {
             ch.act != nullptr ? activation_of(ch.act->op) : tape_activations_size, ch.count);
         t.steps.push_back(
             TapeStep{n, s, ch.top, first * sizeof(TapeTerm), ch.count, kind, n->op});  // s: c
+        add_dense(t.steps.back(), first);
         if (n != root) t.reset.push_back(n);
         continue;
       }
@@ -333,7 +440,19 @@ inline void record_tape(Node* root, TapeProgram& t) {
       if (!n->is_binary()) std::memcpy(&w, &n->exponent, sizeof w);
       t.steps.push_back(
           TapeStep{n, n->lhs, n->is_binary() ? n->rhs : n->lhs, w, 0, tape_kind_of(n->op), n->op});
+      add_dense(t.steps.back(), 0);
       if (n != root) t.reset.push_back(n);
+    }
+    if (dense) {
+      for (const auto& [step, sum] : neuron_sums) d.steps[step].rhs = at_dense(sum);
+      d.inputs = inputs.size();
+      d.root = at_dense(root);  // a leaf root not among the inputs: an other leaf
+      d.values.assign(next_dense, 0.0);
+      d.adjoints.assign(next_dense, 0.0);
+      d.adjoints_start.assign(next_dense, -0.0);
+      d.adjoints_start[d.root] = 1.0;
+      for (std::uint32_t i : unused_inputs) d.adjoints_start[i] = 0.0;  // as a fresh leaf's
+      t.dense_recorded = true;
     }
   } catch (...) {
     restore();

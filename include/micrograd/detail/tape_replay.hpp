@@ -6,9 +6,12 @@
 /// Each sweep is one loop over the steps with one flat switch over the step's kind; every case
 /// calls the very functor the dynamic engine calls for that node (ops/*.hpp through the
 /// registry, user ops through their user_ops entry), with the same arguments, so the numbers are
-/// the engine's bit for bit. Nothing here allocates. The nodes hold the numbers (tape_value) and
-/// the adjoints (tape_adjoint): nothing is copied in or out.
+/// the engine's bit for bit. Nothing here allocates. forward() and backward() work on the nodes,
+/// which hold the numbers (tape_value) and the adjoints (tape_adjoint): nothing is copied in or
+/// out; value_and_grad() works on the dense program's arrays (DenseCells) and copies its inputs
+/// in and their adjoints out. The kernels are the same for both.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -36,80 +39,125 @@ inline constexpr std::size_t tape_chain_count = (K - tape_kind_chain) % tape_cha
 template <std::size_t K>
 using tape_neuron_activation = boost::mp11::mp_at_c<tape_activations, tape_chain_variant<K> - 1>;
 
+/// Where a sweep keeps the numbers. NodeCells: in the recorded nodes themselves (forward(),
+/// backward(): every node shows the replay). DenseCells: in the program's own arrays, by dense
+/// position (value_and_grad(): no node is touched), which keep no chain's insides (its products
+/// and partial sums but the last): a chain's adjoint reaches every one of them unchanged (add's
+/// partials are 1), and mul's partials need only the factors.
+struct NodeCells {
+  using Ref = Node*;
+  using Term = TapeTerm;
+  static constexpr bool insides = true;
+  [[gnu::always_inline]] double& value(Node* n) const noexcept { return tape_value(n); }
+  [[gnu::always_inline]] double& adjoint(Node* n) const noexcept { return tape_adjoint(n); }
+};
+struct DenseCells {
+  using Ref = std::uint32_t;
+  using Term = DenseTerm;
+  static constexpr bool insides = false;
+  double* values;
+  double* adjoints;
+  [[gnu::always_inline]] double& value(std::uint32_t i) const noexcept { return values[i]; }
+  [[gnu::always_inline]] double& adjoint(std::uint32_t i) const noexcept { return adjoints[i]; }
+};
+static_assert(ops::add_op::backward_lhs(1.0, 2.0, 3.0, 0.5) == 0.5 &&
+                  ops::add_op::backward_rhs(-4.0, 8.0, 4.0, 0.5) == 0.5,
+              "DenseCells keeps no partial sums: add's partials must be 1 whatever its operands");
+
+template <class Cells>
+using StepOf = TapeStepOf<typename Cells::Ref>;
+
 /// Step `s` of kind `K` forward: its node's value from its inputs', as building the node did.
-template <std::size_t K>
-[[gnu::always_inline]] inline void forward_step(const TapeStep& s) {
-  const double a = tape_value(s.lhs);
+template <std::size_t K, class Cells>
+[[gnu::always_inline]] inline void forward_step(const Cells& c, const StepOf<Cells>& s) {
+  const double a = c.value(s.lhs);
   double out = 0.0;
   if constexpr (K < builtin_unary_count) {
     out = op_from_word<tape_unary_op<K>>(s.word).value(a);
   } else if constexpr (K < tape_kind_user_unary) {
-    out = tape_binary_op<K>{}.value(a, tape_value(s.rhs));
+    out = tape_binary_op<K>{}.value(a, c.value(s.rhs));
   } else {
-    out = user_ops[static_cast<std::size_t>(s.code)]->value_at(s.word, a, tape_value(s.rhs));
+    out = user_ops[static_cast<std::size_t>(s.code)]->value_at(s.word, a, c.value(s.rhs));
   }
-  tape_value(s.out) = out;
+  c.value(s.out) = out;
 }
 
 /// Step `s` of kind `K` backward: its node's adjoint (complete: every use of the node comes
 /// later in the steps) into its inputs', each term from the op's functor, left input first, as
 /// backward_step in value.hpp.
-template <std::size_t K>
-[[gnu::always_inline]] inline void backward_step(const TapeStep& s) {
-  const double g = tape_adjoint(s.out);
-  const double out = tape_value(s.out);
-  const double a = tape_value(s.lhs);
+template <std::size_t K, class Cells>
+[[gnu::always_inline]] inline void backward_step(const Cells& c, const StepOf<Cells>& s) {
+  const double g = c.adjoint(s.out);
+  const double out = c.value(s.out);
+  const double a = c.value(s.lhs);
   if constexpr (K < builtin_unary_count) {
     // d out/d x = op'(x), times the adjoint of out
-    tape_adjoint(s.lhs) += op_from_word<tape_unary_op<K>>(s.word).backward(a, out, g);
+    c.adjoint(s.lhs) += op_from_word<tape_unary_op<K>>(s.word).backward(a, out, g);
   } else if constexpr (K < tape_kind_user_unary) {
     using Op = tape_binary_op<K>;
-    const double b = tape_value(s.rhs);
-    tape_adjoint(s.lhs) += Op::backward_lhs(a, b, out, g);
-    tape_adjoint(s.rhs) += Op::backward_rhs(a, b, out, g);
+    const double b = c.value(s.rhs);
+    c.adjoint(s.lhs) += Op::backward_lhs(a, b, out, g);
+    c.adjoint(s.rhs) += Op::backward_rhs(a, b, out, g);
   } else {
-    const double b = tape_value(s.rhs);
+    const double b = c.value(s.rhs);
     const UserOp& u = *user_ops[static_cast<std::size_t>(s.code)];
     if constexpr (K == tape_kind_user_unary) {
-      tape_adjoint(s.lhs) += u.lhs_at(s.word, a, b, out, g);
+      c.adjoint(s.lhs) += u.lhs_at(s.word, a, b, out, g);
     } else {
       const double dl = u.lhs_at(s.word, a, b, out, g);
       const double dr = u.rhs_at(s.word, a, b, out, g);
-      tape_adjoint(s.lhs) += dl;
-      tape_adjoint(s.rhs) += dr;
+      c.adjoint(s.lhs) += dl;
+      c.adjoint(s.rhs) += dr;
     }
   }
 }
 
 /// A chain step's first term (`word`: its byte offset).
-[[gnu::always_inline]] inline const TapeTerm* chain_terms(const TapeStep& s,
-                                                          const TapeTerm* terms) {
-  return reinterpret_cast<const TapeTerm*>(reinterpret_cast<const char*>(terms) + s.word);
+template <class Term, class Ref>
+[[gnu::always_inline]] inline const Term* chain_terms(const TapeStepOf<Ref>& s, const Term* terms) {
+  return reinterpret_cast<const Term*>(reinterpret_cast<const char*>(terms) + s.word);
 }
 
 /// A chain's term forward: its product, then its sum with the previous sum `acc` (lhs: the
 /// previous sum, rhs: the product); returns the sum.
-[[gnu::always_inline]] inline double forward_term(const TapeTerm* t, double acc) {
-  const double m = ops::mul_op::value(tape_value(t->a), tape_value(t->b));
-  tape_value(t->m) = m;
+template <class Cells>
+[[gnu::always_inline]] inline double forward_term(const Cells& c, const typename Cells::Term* t,
+                                                  double acc) {
+  const double m = ops::mul_op::value(c.value(t->a), c.value(t->b));
   acc = ops::add_op::value(acc, m);
-  tape_value(t->s) = acc;
+  if constexpr (Cells::insides) {
+    c.value(t->m) = m;
+    c.value(t->s) = acc;
+  }
   return acc;
 }
 
 /// A chain's terms (tape_kind_chain) forward from c's value, the sum kept in a register; `N`
-/// terms unrolled, or s.count in a loop when N is 0. Returns the last sum.
-template <std::size_t N>
-[[gnu::always_inline]] inline double forward_terms(const TapeStep& s, const TapeTerm* terms) {
-  const TapeTerm* t = chain_terms(s, terms);
-  double acc = tape_value(s.lhs);
+/// terms unrolled, or s.count in a loop when N is 0. Returns the last sum (which NodeCells
+/// has stored in its node, DenseCells not yet).
+template <std::size_t N, class Cells>
+[[gnu::always_inline]] inline double forward_terms(const Cells& c, const StepOf<Cells>& s,
+                                                   const typename Cells::Term* terms) {
+  const auto* t = chain_terms(s, terms);
+  double acc = c.value(s.lhs);
   if constexpr (N == 0) {
-    const TapeTerm* const end = t + s.count;
+    if constexpr (!Cells::insides) {
+      if (s.strided) {  // factors at consecutive positions: a dot product
+        const double* const a = &c.value(t->a);
+        const double* const b = &c.value(t->b);
 #pragma GCC unroll 2
-    for (; t != end; ++t) acc = forward_term(t, acc);
+        for (std::uint32_t k = 0; k < s.count; ++k) {
+          acc = ops::add_op::value(acc, ops::mul_op::value(a[k], b[k]));
+        }
+        return acc;
+      }
+    }
+    const auto* const end = t + s.count;
+#pragma GCC unroll 2
+    for (; t != end; ++t) acc = forward_term(c, t, acc);
   } else {
 #pragma GCC unroll 8
-    for (std::size_t i = 0; i < N; ++i) acc = forward_term(t + i, acc);
+    for (std::size_t i = 0; i < N; ++i) acc = forward_term(c, t + i, acc);
   }
   return acc;
 }
@@ -117,23 +165,29 @@ template <std::size_t N>
 /// Term `t`'s sum `s = lhs + m` backward, given its adjoint `g`, in backward()'s order: the
 /// sum's contribution into `lhs` (assigned when `lhs` is the previous sum, whose only one it
 /// is; added into c), then into the product (its only one: its adjoint), then the product's
-/// into its factors, left first. Returns the contribution into `lhs`.
-template <bool IntoPreviousSum>
-[[gnu::always_inline]] inline double backward_term(const TapeTerm* t, Node* lhs, double g) {
-  const double m = tape_value(t->m);
-  const double sum = tape_value(t->s);
-  const double l = tape_value(lhs);
-  const double dl = ops::add_op::backward_lhs(l, m, sum, g);
-  if constexpr (IntoPreviousSum) {
-    tape_adjoint(lhs) = dl;
-  } else {
-    tape_adjoint(lhs) += dl;
+/// into its factors, left first. Returns the contribution into `lhs`. DenseCells keeps neither
+/// the previous sum nor the product (`lhs` unused unless it is c).
+template <bool IntoPreviousSum, class Cells>
+[[gnu::always_inline]] inline double backward_term(const Cells& c, const typename Cells::Term* t,
+                                                   typename Cells::Ref lhs, double g) {
+  double dl = g, gm = g, m = 0.0;  // DenseCells: add's partials are 1 (static_assert above)
+  if constexpr (Cells::insides) {
+    m = c.value(t->m);
+    const double sum = c.value(t->s);
+    const double l = c.value(lhs);
+    dl = ops::add_op::backward_lhs(l, m, sum, g);
+    gm = ops::add_op::backward_rhs(l, m, sum, g);
   }
-  const double gm = ops::add_op::backward_rhs(l, m, sum, g);
-  tape_adjoint(t->m) = gm;
-  const double a = tape_value(t->a), b = tape_value(t->b);
-  tape_adjoint(t->a) += ops::mul_op::backward_lhs(a, b, m, gm);
-  tape_adjoint(t->b) += ops::mul_op::backward_rhs(a, b, m, gm);
+  if constexpr (!IntoPreviousSum) {
+    c.adjoint(lhs) += dl;
+  } else if constexpr (Cells::insides) {
+    c.adjoint(lhs) = dl;
+  }
+  if constexpr (Cells::insides) c.adjoint(t->m) = gm;
+  const double a = c.value(t->a), b = c.value(t->b);
+  if constexpr (!Cells::insides) m = ops::mul_op::value(a, b);  // the product, as forward made it
+  c.adjoint(t->a) += ops::mul_op::backward_lhs(a, b, m, gm);
+  c.adjoint(t->b) += ops::mul_op::backward_rhs(a, b, m, gm);
   return dl;
 }
 
@@ -141,43 +195,104 @@ template <bool IntoPreviousSum>
 /// last term to the first (backward_term), the previous sum's adjoint held in a register; `N`
 /// terms unrolled, or s.count in a loop when N is 0. The sums and products but the last sum
 /// have no other use in the graph.
-template <std::size_t N>
-[[gnu::always_inline]] inline void backward_terms(const TapeStep& s, const TapeTerm* terms,
-                                                  double g) {
-  const TapeTerm* const first = chain_terms(s, terms);
+template <std::size_t N, class Cells>
+[[gnu::always_inline]] inline void backward_terms(const Cells& c, const StepOf<Cells>& s,
+                                                  const typename Cells::Term* terms, double g) {
+  using Ref = typename Cells::Ref;
+  const auto* const first = chain_terms(s, terms);
+  auto previous_sum = [&](const typename Cells::Term* t) -> Ref {
+    if constexpr (Cells::insides) {
+      return (t - 1)->s;
+    } else {
+      (void)t;
+      return Ref{};
+    }
+  };
   if constexpr (N == 0) {
+    if constexpr (!Cells::insides) {
+      if (s.strided) {  // factors at consecutive positions (forward_terms)
+        const double* const a = &c.value(first->a);
+        const double* const b = &c.value(first->b);
+        double* const da = &c.adjoint(first->a);
+        double* const db = &c.adjoint(first->b);
+        auto term = [&](std::uint32_t k) {
+          const double m = ops::mul_op::value(a[k], b[k]);
+          da[k] += ops::mul_op::backward_lhs(a[k], b[k], m, g);
+          db[k] += ops::mul_op::backward_rhs(a[k], b[k], m, g);
+        };
 #pragma GCC unroll 2
-    for (const TapeTerm* t = first + s.count - 1; t != first; --t) {
-      g = backward_term<true>(t, (t - 1)->s, g);
+        for (std::uint32_t k = s.count - 1; k > 0; --k) term(k);
+        c.adjoint(s.lhs) += g;  // the first sum's into c (add's partial: 1), then its product's
+        term(0);
+        return;
+      }
+    }
+#pragma GCC unroll 2
+    for (const auto* t = first + s.count - 1; t != first; --t) {
+      g = backward_term<true>(c, t, previous_sum(t), g);
     }
   } else {
 #pragma GCC unroll 8
-    for (std::size_t i = N - 1; i > 0; --i) g = backward_term<true>(first + i, first[i - 1].s, g);
+    for (std::size_t i = N - 1; i > 0; --i) {
+      g = backward_term<true>(c, first + i, previous_sum(first + i), g);
+    }
   }
-  backward_term<false>(first, s.lhs, g);
+  backward_term<false>(c, first, s.lhs, g);
+}
+
+/// Recomputes every step, in order, from the leaves' numbers in `c`, each result into `c`, as
+/// building the graph again does: `op.value(x)` for an op of one input, `Op{}.value(a, b)` for
+/// two.
+template <class Cells>
+inline void forward_steps(const Cells& c, const StepOf<Cells>* steps, std::size_t n,
+                          const typename Cells::Term* terms) {
+  for (std::size_t k = 0; k < n; ++k) {
+    const StepOf<Cells>& s = steps[k];
+    with_case<tape_kind_all>(
+        s.kind, [&](auto kind) __attribute__((always_inline)) {
+          constexpr std::size_t K = decltype(kind)::value;
+          if constexpr (K >= tape_kind_chain) {
+            const double sum = forward_terms<tape_chain_count<K>>(c, s, terms);
+            if constexpr (!Cells::insides) c.value(s.rhs) = sum;  // the last sum
+            if constexpr (tape_chain_variant<K> != 0) {  // a neuron: its activation on the last sum
+              c.value(s.out) = tape_neuron_activation<K>{}.value(sum);
+            }
+          } else {
+            forward_step<K>(c, s);
+          }
+        });
+  }
+}
+
+/// The steps in reverse, each adding its node's adjoint into its inputs' in backward()'s order
+/// (detail/tape_schedule.hpp). Every adjoint must hold its starting value (replay_backward).
+template <class Cells>
+inline void backward_steps(const Cells& c, const StepOf<Cells>* steps, std::size_t n,
+                           const typename Cells::Term* terms) {
+  for (std::size_t k = n; k-- > 0;) {
+    const StepOf<Cells>& s = steps[k];
+    with_case<tape_kind_all>(
+        s.kind, [&](auto kind) __attribute__((always_inline)) {
+          constexpr std::size_t K = decltype(kind)::value;
+          if constexpr (K >= tape_kind_chain && tape_chain_variant<K> == 0) {
+            backward_terms<tape_chain_count<K>>(c, s, terms, c.adjoint(s.out));
+          } else if constexpr (K >= tape_kind_chain) {  // a neuron: its activation, then the terms
+            const auto sum = s.rhs;
+            const double g =
+                tape_neuron_activation<K>::backward(c.value(sum), c.value(s.out), c.adjoint(s.out));
+            c.adjoint(sum) = g;  // the sum's only use: its one contribution
+            backward_terms<tape_chain_count<K>>(c, s, terms, g);
+          } else {
+            backward_step<K>(c, s);
+          }
+        });
+  }
 }
 
 /// Recomputes every step from the leaves' current data(), each result into its node (so
-/// handles and `root.data()` show it), as building the graph again does: `op.value(x)` for an op
-/// of one input, `Op{}.value(a, b)` for two.
+/// handles and `root.data()` show it).
 inline void replay_forward(const TapeProgram& p) {
-  const TapeStep* const steps = p.steps.data();
-  const TapeTerm* const terms = p.terms.data();
-  const std::size_t n = p.steps.size();
-  for (std::size_t k = 0; k < n; ++k) {
-    const TapeStep& s = steps[k];
-    with_case<tape_kind_all>(s.kind, [&](auto c) {
-      constexpr std::size_t K = decltype(c)::value;
-      if constexpr (K >= tape_kind_chain && tape_chain_variant<K> == 0) {
-        forward_terms<tape_chain_count<K>>(s, terms);
-      } else if constexpr (K >= tape_kind_chain) {  // a neuron: its activation on the last sum
-        tape_value(s.out) =
-            tape_neuron_activation<K>{}.value(forward_terms<tape_chain_count<K>>(s, terms));
-      } else {
-        forward_step<K>(s);
-      }
-    });
-  }
+  forward_steps(NodeCells{}, p.steps.data(), p.steps.size(), p.terms.data());
 }
 
 /// The reverse sweep, as Value::backward() on the recorded graph at its nodes' current data: the
@@ -196,25 +311,27 @@ inline void replay_backward(TapeProgram& p) {
   const std::size_t resets = p.reset.size();
 #pragma GCC unroll 4
   for (std::size_t i = 0; i < resets; ++i) tape_adjoint(reset[i]) = -0.0;
-  const TapeStep* const steps = p.steps.data();
-  const TapeTerm* const terms = p.terms.data();
-  for (std::size_t k = p.steps.size(); k-- > 0;) {
-    const TapeStep& s = steps[k];
-    with_case<tape_kind_all>(s.kind, [&](auto c) {
-      constexpr std::size_t K = decltype(c)::value;
-      if constexpr (K >= tape_kind_chain && tape_chain_variant<K> == 0) {
-        backward_terms<tape_chain_count<K>>(s, terms, tape_adjoint(s.out));
-      } else if constexpr (K >= tape_kind_chain) {  // a neuron: its activation, then the terms
-        Node* const sum = s.rhs;
-        const double g = tape_neuron_activation<K>::backward(tape_value(sum), tape_value(s.out),
-                                                             tape_adjoint(s.out));
-        tape_adjoint(sum) = g;  // the sum's only use: its one contribution
-        backward_terms<tape_chain_count<K>>(s, terms, g);
-      } else {
-        backward_step<K>(s);
-      }
-    });
-  }
+  backward_steps(NodeCells{}, p.steps.data(), p.steps.size(), p.terms.data());
+}
+
+/// value_and_grad() (tape.hpp) on the dense program: the inputs' numbers from `x`, the other
+/// leaves' from their nodes' current data(); every adjoint starts at -0.0 (a fresh graph: each
+/// leaf takes its first contribution as it is, each interior node too), the root's at 1 (a copy
+/// of adjoints_start, cheaper than a fill); the
+/// inputs' adjoints into `grad`. `x` and `grad` hold d.inputs numbers (checked by the caller).
+/// Touches no node but reading the other leaves' data.
+inline double replay_dense(DenseProgram& d, const double* x, double* grad) {
+  double* const values = d.values.data();
+  double* const adjoints = d.adjoints.data();
+  const std::size_t inputs = d.inputs;
+  std::copy(x, x + inputs, values);
+  for (const DenseLeaf& leaf : d.other_leaves) values[leaf.position] = tape_value(leaf.node);
+  const DenseCells c{values, adjoints};
+  forward_steps(c, d.steps.data(), d.steps.size(), d.terms.data());
+  std::copy(d.adjoints_start.begin(), d.adjoints_start.end(), adjoints);
+  backward_steps(c, d.steps.data(), d.steps.size(), d.terms.data());
+  std::copy(adjoints, adjoints + inputs, grad);
+  return values[d.root];
 }
 
 }  // namespace micrograd::detail
