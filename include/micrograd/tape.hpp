@@ -108,14 +108,14 @@ class Tape {
   /// Allocates nothing. Throws std::logic_error if this tape was recorded without inputs,
   /// std::invalid_argument unless `x` and `grad` hold one number per input.
   double value_and_grad(std::span<const double> x, std::span<double> grad) {
-    check("value_and_grad");
     const detail::DenseProgram& d = program_.dense;
-    if (!program_.dense_recorded) {
+    if (!program_.dense_recorded) [[unlikely]] {  // also a default or moved-from tape
+      check("value_and_grad");
       throw std::logic_error(
           "micrograd::Tape::value_and_grad: this tape was recorded without inputs; record it "
           "with Tape(root, inputs)");
     }
-    if (x.size() != d.inputs || grad.size() != d.inputs) {
+    if (x.size() != d.inputs || grad.size() != d.inputs) [[unlikely]] {
       throw std::invalid_argument("micrograd::Tape::value_and_grad: " + std::to_string(d.inputs) +
                                   " inputs, but x holds " + std::to_string(x.size()) +
                                   " numbers and grad " + std::to_string(grad.size()));

@@ -112,6 +112,9 @@ struct TapeStepOf {
   std::uint8_t kind;
   OpCode code;
   bool strided = false;  ///< dense program, a chain: term k's factors at a_0 + k and b_0 + k
+  /// Dense program, a strided chain: its factors a (bit 0), b (bit 1), c (bit 2) are assigned
+  /// their first contribution (tape_replay.hpp: strided_backward).
+  std::uint8_t assign = 0;
 };
 using TapeStep = TapeStepOf<Node*>;
 
@@ -139,15 +142,20 @@ struct DenseLeaf {
 /// The program of value_and_grad() (tape.hpp): the same steps over dense positions (the inputs
 /// at 0 to inputs - 1, in the caller's order, then the other nodes the steps read or write, but
 /// not the chains' insides), with its own value and adjoint arrays (16 bytes per position).
+/// A chain is strided when term k's factors are at a_0 + k and b_0 + k, each run all inputs or
+/// none, and c is no factor. The program is direct when the inputs are read and written only by
+/// strided chains (as factors or as c): then in place, in the caller's arrays.
 struct DenseProgram {
   std::size_t inputs = 0;
   std::uint32_t root = 0;
+  bool direct = false;
   std::vector<TapeStepOf<std::uint32_t>> steps;  ///< forward order, as TapeProgram::steps
   std::vector<DenseTerm> terms;
-  std::vector<DenseLeaf> other_leaves;  ///< the leaves that are not inputs
-  std::vector<double> values;           ///< per position
-  std::vector<double> adjoints;         ///< per position
-  std::vector<double> adjoints_start;   ///< per position: -0.0, the root's 1.0
+  std::vector<DenseLeaf> other_leaves;       ///< the leaves that are not inputs
+  std::vector<std::uint32_t> reset;          ///< positions whose adjoint starts at -0.0
+  std::vector<std::uint32_t> unused_inputs;  ///< inputs the root does not depend on
+  std::vector<double> values;                ///< per position
+  std::vector<double> adjoints;              ///< per position
 };
 
 /// A recorded graph. Invariant: every node named here lives while the Tape holds its root.
@@ -183,6 +191,95 @@ struct ChainFound {
   std::uint32_t count;
   bool fused = false;
 };
+
+/// The dense program's last touches (record_tape): which chains are strided, whether the program
+/// is direct, which factors are assigned their first contribution, and which adjoints must start
+/// at -0.0: those whose first contribution in the reverse sweep (simulated here in the sweep's
+/// order, tape_replay.hpp) is added rather than assigned.
+inline void finish_dense(DenseProgram& d, std::uint32_t positions) {
+  const auto inputs = static_cast<std::uint32_t>(d.inputs);
+  auto one_side = [&](std::uint32_t first, std::uint32_t count) {  // a run all inputs or none
+    return first >= inputs || first + count <= inputs;
+  };
+  d.direct = d.root >= inputs;
+  for (TapeStepOf<std::uint32_t>& s : d.steps) {
+    if (s.kind >= tape_kind_chain) {
+      const DenseTerm* const t = d.terms.data() + s.word / sizeof(DenseTerm);
+      auto outside = [&](std::uint32_t p, std::uint32_t first) {
+        return p < first || p >= first + s.count;
+      };
+      s.strided = s.count > tape_unrolled_terms &&  // shorter ones: their unrolled kinds
+                  one_side(t[0].a, s.count) && one_side(t[0].b, s.count) &&
+                  outside(s.lhs, t[0].a) && outside(s.lhs, t[0].b);  // c: no factor
+      for (std::uint32_t k = 0; k < s.count && s.strided; ++k) {
+        s.strided = t[k].a == t[0].a + k && t[k].b == t[0].b + k;
+      }
+      if (s.strided) s.kind -= (s.kind - tape_kind_chain) % tape_chain_counts;  // looping kind
+      if (!s.strided) {
+        for (std::uint32_t k = 0; k < s.count; ++k) {
+          if (t[k].a < inputs || t[k].b < inputs) d.direct = false;
+        }
+        if (s.lhs < inputs) d.direct = false;
+      }
+    } else if (s.lhs < inputs || s.rhs < inputs) {
+      d.direct = false;
+    }
+  }
+  std::vector<bool> seen(positions, false);
+  seen[d.root] = true;
+  for (std::uint32_t i : d.unused_inputs) seen[i] = true;
+  auto added = [&](std::uint32_t p) {  // an adjoint contribution added into p
+    if (!seen[p]) d.reset.push_back(p);
+    seen[p] = true;
+  };
+  std::vector<std::pair<std::uint32_t, bool>> order;  // a strided chain's: position, side b
+  std::vector<bool> first;
+  for (std::size_t j = d.steps.size(); j-- > 0;) {
+    TapeStepOf<std::uint32_t>& s = d.steps[j];
+    if (s.kind < tape_kind_chain) {
+      added(s.lhs);
+      const bool unary = s.kind < builtin_unary_count || s.kind == tape_kind_user_unary;
+      if (!unary) added(s.rhs);
+      continue;
+    }
+    // a neuron's last sum: assigned its one contribution (not kept for a strided chain)
+    seen[s.rhs] = true;
+    const DenseTerm* const t = d.terms.data() + s.word / sizeof(DenseTerm);
+    if (!s.strided) {  // backward_terms' order
+      for (std::uint32_t k = s.count; k-- > 1;) {
+        added(t[k].a);
+        added(t[k].b);
+      }
+      added(s.lhs);
+      added(t[0].a);
+      added(t[0].b);
+      continue;
+    }
+    // strided_backward's order: c first, assigned if that is its first contribution
+    order.clear();
+    order.emplace_back(s.lhs, false);
+    for (std::uint32_t k = s.count; k-- > 0;) {
+      order.emplace_back(t[k].a, false);
+      order.emplace_back(t[k].b, true);
+    }
+    const std::size_t c_at = 0;
+    bool first_a = true, first_b = true;
+    first.assign(order.size(), false);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      first[i] = !seen[order[i].first];
+      seen[order[i].first] = true;
+      if (i != c_at && !first[i]) (order[i].second ? first_b : first_a) = false;
+    }
+    s.assign =
+        static_cast<std::uint8_t>((first_a ? 1 : 0) | (first_b ? 2 : 0) | (first[c_at] ? 4 : 0));
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const bool assigned = i == c_at || (order[i].second ? first_b : first_a);
+      if (first[i] && !assigned) d.reset.push_back(order[i].first);
+    }
+  }
+  d.values.assign(positions, 0.0);
+  d.adjoints.assign(positions, 0.0);
+}
 
 /// Records the graph behind `root` into `t` (which must be empty). Iterative: constant stack,
 /// heap linear in the graph. Uses the nodes' scratch fields as backward() does (`mark` as a
@@ -401,12 +498,6 @@ inline void record_tape(Node* root, std::span<Node* const> inputs, bool dense, T
           d.terms.push_back(DenseTerm{at_dense(term.a), at_dense(term.b)});
         }
         ds.word = dfirst * sizeof(DenseTerm);
-        ds.strided = true;
-        for (std::size_t i = 0; i < st.count; ++i) {
-          const DenseTerm& term = d.terms[dfirst + i];
-          ds.strided =
-              ds.strided && term.a == d.terms[dfirst].a + i && term.b == d.terms[dfirst].b + i;
-        }
         ds.out = at_dense(st.out);
         ds.rhs = ds.out;  // a chain's last sum is its node; a neuron's is patched below
         if (st.out != st.rhs) neuron_sums.emplace_back(d.steps.size(), st.rhs);
@@ -447,11 +538,8 @@ inline void record_tape(Node* root, std::span<Node* const> inputs, bool dense, T
       for (const auto& [step, sum] : neuron_sums) d.steps[step].rhs = at_dense(sum);
       d.inputs = inputs.size();
       d.root = at_dense(root);  // a leaf root not among the inputs: an other leaf
-      d.values.assign(next_dense, 0.0);
-      d.adjoints.assign(next_dense, 0.0);
-      d.adjoints_start.assign(next_dense, -0.0);
-      d.adjoints_start[d.root] = 1.0;
-      for (std::uint32_t i : unused_inputs) d.adjoints_start[i] = 0.0;  // as a fresh leaf's
+      d.unused_inputs = std::move(unused_inputs);
+      finish_dense(d, next_dense);
       t.dense_recorded = true;
     }
   } catch (...) {

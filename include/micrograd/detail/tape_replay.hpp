@@ -57,8 +57,20 @@ struct DenseCells {
   static constexpr bool insides = false;
   double* values;
   double* adjoints;
+  /// The inputs' numbers and adjoints, read and written in place by the strided chains of a
+  /// direct program (DenseProgram::direct); else values and adjoints themselves.
+  const double* x;
+  double* grad;
+  std::uint32_t inputs;
   [[gnu::always_inline]] double& value(std::uint32_t i) const noexcept { return values[i]; }
   [[gnu::always_inline]] double& adjoint(std::uint32_t i) const noexcept { return adjoints[i]; }
+  /// Where the numbers of positions i, i + 1, ... are (all inputs, or none).
+  [[gnu::always_inline]] const double* value_run(std::uint32_t i) const noexcept {
+    return (i < inputs ? x : values) + i;
+  }
+  [[gnu::always_inline]] double* adjoint_run(std::uint32_t i) const noexcept {
+    return (i < inputs ? grad : adjoints) + i;
+  }
 };
 static_assert(ops::add_op::backward_lhs(1.0, 2.0, 3.0, 0.5) == 0.5 &&
                   ops::add_op::backward_rhs(-4.0, 8.0, 4.0, 0.5) == 0.5,
@@ -141,17 +153,6 @@ template <std::size_t N, class Cells>
   const auto* t = chain_terms(s, terms);
   double acc = c.value(s.lhs);
   if constexpr (N == 0) {
-    if constexpr (!Cells::insides) {
-      if (s.strided) {  // factors at consecutive positions: a dot product
-        const double* const a = &c.value(t->a);
-        const double* const b = &c.value(t->b);
-#pragma GCC unroll 2
-        for (std::uint32_t k = 0; k < s.count; ++k) {
-          acc = ops::add_op::value(acc, ops::mul_op::value(a[k], b[k]));
-        }
-        return acc;
-      }
-    }
     const auto* const end = t + s.count;
 #pragma GCC unroll 2
     for (; t != end; ++t) acc = forward_term(c, t, acc);
@@ -209,24 +210,6 @@ template <std::size_t N, class Cells>
     }
   };
   if constexpr (N == 0) {
-    if constexpr (!Cells::insides) {
-      if (s.strided) {  // factors at consecutive positions (forward_terms)
-        const double* const a = &c.value(first->a);
-        const double* const b = &c.value(first->b);
-        double* const da = &c.adjoint(first->a);
-        double* const db = &c.adjoint(first->b);
-        auto term = [&](std::uint32_t k) {
-          const double m = ops::mul_op::value(a[k], b[k]);
-          da[k] += ops::mul_op::backward_lhs(a[k], b[k], m, g);
-          db[k] += ops::mul_op::backward_rhs(a[k], b[k], m, g);
-        };
-#pragma GCC unroll 2
-        for (std::uint32_t k = s.count - 1; k > 0; --k) term(k);
-        c.adjoint(s.lhs) += g;  // the first sum's into c (add's partial: 1), then its product's
-        term(0);
-        return;
-      }
-    }
 #pragma GCC unroll 2
     for (const auto* t = first + s.count - 1; t != first; --t) {
       g = backward_term<true>(c, t, previous_sum(t), g);
@@ -240,19 +223,111 @@ template <std::size_t N, class Cells>
   backward_term<false>(c, first, s.lhs, g);
 }
 
+/// A strided chain (DenseProgram, `strided`: term k's factors at positions a_0 + k and b_0 + k;
+/// always of a looping kind, finish_dense) forward: a dot product from c's value.
+[[gnu::always_inline]] inline double strided_forward(const DenseCells& c,
+                                                     const TapeStepOf<std::uint32_t>& s,
+                                                     const DenseTerm* terms) {
+  const DenseTerm* const first = chain_terms(s, terms);
+  const double* const a = c.value_run(first->a);
+  const double* const b = c.value_run(first->b);
+  double acc = *c.value_run(s.lhs);
+#pragma GCC unroll 4
+  for (std::size_t k = 0; k < s.count; ++k) {
+    acc = ops::add_op::value(acc, ops::mul_op::value(a[k], b[k]));
+  }
+  return acc;
+}
+
+/// A strided chain backward from its last sum's adjoint `g`, in backward_terms' order (each
+/// term's sum passes `g` on unchanged: add's partials are 1) but for c; a factor's adjoint is
+/// assigned rather than added into when this is the first contribution to every factor of its side
+/// (AssignA: the a's; AssignB: the b's; DenseProgram: `assign`), which is -0.0 + d bit for bit.
+template <bool AssignA, bool AssignB>
+[[gnu::always_inline]] inline void strided_backward(const DenseCells& c,
+                                                    const TapeStepOf<std::uint32_t>& s,
+                                                    const DenseTerm* terms, double g) {
+  const DenseTerm* const first = chain_terms(s, terms);
+  const double* const a = c.value_run(first->a);
+  const double* const b = c.value_run(first->b);
+  double* const da = c.adjoint_run(first->a);
+  double* const db = c.adjoint_run(first->b);
+  auto term = [&](std::size_t k) {
+    const double m = ops::mul_op::value(a[k], b[k]);  // the product, as forward made it
+    const double ga = ops::mul_op::backward_lhs(a[k], b[k], m, g);
+    const double gb = ops::mul_op::backward_rhs(a[k], b[k], m, g);
+    if constexpr (AssignA) {
+      da[k] = ga;
+    } else {
+      da[k] += ga;
+    }
+    if constexpr (AssignB) {
+      db[k] = gb;
+    } else {
+      db[k] += gb;
+    }
+  };
+  // backward_terms adds the first sum's contribution into c right before term 0's products':
+  // the same numbers first here, as c is no factor of the chain (finish_dense); assigned when it
+  // is c's first (bit 2 of `assign`)
+  double* const dc = c.adjoint_run(s.lhs);
+  if ((s.assign & 4) != 0) {
+    *dc = g;
+  } else {
+    *dc += g;
+  }
+#pragma GCC unroll 2
+  for (std::size_t k = s.count; k > 0; --k) term(k - 1);
+}
+
+[[gnu::always_inline]] inline void strided_backward(const DenseCells& c,
+                                                    const TapeStepOf<std::uint32_t>& s,
+                                                    const DenseTerm* terms, double g) {
+  switch (s.assign & 3) {
+    case 0:
+      return strided_backward<false, false>(c, s, terms, g);
+    case 1:
+      return strided_backward<true, false>(c, s, terms, g);
+    case 2:
+      return strided_backward<false, true>(c, s, terms, g);
+    default:
+      return strided_backward<true, true>(c, s, terms, g);
+  }
+}
+
+/// A chain's terms forward (forward_terms, or strided_forward for a strided chain).
+template <std::size_t N, class Cells>
+[[gnu::always_inline]] inline double chain_forward(const Cells& c, const StepOf<Cells>& s,
+                                                   const typename Cells::Term* terms) {
+  if constexpr (!Cells::insides && N == 0) {  // strided chains have a looping kind
+    if (s.strided) return strided_forward(c, s, terms);
+  }
+  return forward_terms<N>(c, s, terms);
+}
+
+/// A chain's terms backward (backward_terms, or strided_backward for a strided chain).
+template <std::size_t N, class Cells>
+[[gnu::always_inline]] inline void chain_backward(const Cells& c, const StepOf<Cells>& s,
+                                                  const typename Cells::Term* terms, double g) {
+  if constexpr (!Cells::insides && N == 0) {  // strided chains have a looping kind
+    if (s.strided) return strided_backward(c, s, terms, g);
+  }
+  backward_terms<N>(c, s, terms, g);
+}
+
 /// Recomputes every step, in order, from the leaves' numbers in `c`, each result into `c`, as
 /// building the graph again does: `op.value(x)` for an op of one input, `Op{}.value(a, b)` for
 /// two.
 template <class Cells>
-inline void forward_steps(const Cells& c, const StepOf<Cells>* steps, std::size_t n,
-                          const typename Cells::Term* terms) {
+[[gnu::always_inline]] inline void forward_steps(const Cells& c, const StepOf<Cells>* steps,
+                                                 std::size_t n, const typename Cells::Term* terms) {
   for (std::size_t k = 0; k < n; ++k) {
     const StepOf<Cells>& s = steps[k];
     with_case<tape_kind_all>(
         s.kind, [&](auto kind) __attribute__((always_inline)) {
           constexpr std::size_t K = decltype(kind)::value;
           if constexpr (K >= tape_kind_chain) {
-            const double sum = forward_terms<tape_chain_count<K>>(c, s, terms);
+            const double sum = chain_forward<tape_chain_count<K>>(c, s, terms);
             if constexpr (!Cells::insides) c.value(s.rhs) = sum;  // the last sum
             if constexpr (tape_chain_variant<K> != 0) {  // a neuron: its activation on the last sum
               c.value(s.out) = tape_neuron_activation<K>{}.value(sum);
@@ -267,21 +342,22 @@ inline void forward_steps(const Cells& c, const StepOf<Cells>* steps, std::size_
 /// The steps in reverse, each adding its node's adjoint into its inputs' in backward()'s order
 /// (detail/tape_schedule.hpp). Every adjoint must hold its starting value (replay_backward).
 template <class Cells>
-inline void backward_steps(const Cells& c, const StepOf<Cells>* steps, std::size_t n,
-                           const typename Cells::Term* terms) {
+[[gnu::always_inline]] inline void backward_steps(const Cells& c, const StepOf<Cells>* steps,
+                                                  std::size_t n,
+                                                  const typename Cells::Term* terms) {
   for (std::size_t k = n; k-- > 0;) {
     const StepOf<Cells>& s = steps[k];
     with_case<tape_kind_all>(
         s.kind, [&](auto kind) __attribute__((always_inline)) {
           constexpr std::size_t K = decltype(kind)::value;
           if constexpr (K >= tape_kind_chain && tape_chain_variant<K> == 0) {
-            backward_terms<tape_chain_count<K>>(c, s, terms, c.adjoint(s.out));
+            chain_backward<tape_chain_count<K>>(c, s, terms, c.adjoint(s.out));
           } else if constexpr (K >= tape_kind_chain) {  // a neuron: its activation, then the terms
             const auto sum = s.rhs;
             const double g =
                 tape_neuron_activation<K>::backward(c.value(sum), c.value(s.out), c.adjoint(s.out));
-            c.adjoint(sum) = g;  // the sum's only use: its one contribution
-            backward_terms<tape_chain_count<K>>(c, s, terms, g);
+            if constexpr (Cells::insides) c.adjoint(sum) = g;  // its only use: its one contribution
+            chain_backward<tape_chain_count<K>>(c, s, terms, g);
           } else {
             backward_step<K>(c, s);
           }
@@ -314,23 +390,28 @@ inline void replay_backward(TapeProgram& p) {
   backward_steps(NodeCells{}, p.steps.data(), p.steps.size(), p.terms.data());
 }
 
-/// value_and_grad() (tape.hpp) on the dense program: the inputs' numbers from `x`, the other
-/// leaves' from their nodes' current data(); every adjoint starts at -0.0 (a fresh graph: each
-/// leaf takes its first contribution as it is, each interior node too), the root's at 1 (a copy
-/// of adjoints_start, cheaper than a fill); the
-/// inputs' adjoints into `grad`. `x` and `grad` hold d.inputs numbers (checked by the caller).
-/// Touches no node but reading the other leaves' data.
-inline double replay_dense(DenseProgram& d, const double* x, double* grad) {
+/// value_and_grad() (tape.hpp) on the dense program: the inputs' numbers from `x` (copied in,
+/// unless the program is direct: then read in place), the other leaves' from their nodes'
+/// current data(); every adjoint starts at -0.0 (a fresh graph: each leaf takes its first
+/// contribution as it is, each interior node too; the positions in `reset`: the others are
+/// assigned their first contribution), an input the root does not depend on at 0, the root's
+/// at 1; the inputs' adjoints end in `grad` (copied out, unless direct). `x` and `grad` hold
+/// d.inputs numbers (checked by the caller). Touches no node but reading the other leaves' data.
+[[gnu::always_inline]] inline double replay_dense(DenseProgram& d, const double* x, double* grad) {
   double* const values = d.values.data();
   double* const adjoints = d.adjoints.data();
   const std::size_t inputs = d.inputs;
-  std::copy(x, x + inputs, values);
+  if (!d.direct) std::copy(x, x + inputs, values);
   for (const DenseLeaf& leaf : d.other_leaves) values[leaf.position] = tape_value(leaf.node);
-  const DenseCells c{values, adjoints};
+  const auto n = static_cast<std::uint32_t>(inputs);
+  const DenseCells c = d.direct ? DenseCells{values, adjoints, x, grad, n}
+                                : DenseCells{values, adjoints, values, adjoints, n};
   forward_steps(c, d.steps.data(), d.steps.size(), d.terms.data());
-  std::copy(d.adjoints_start.begin(), d.adjoints_start.end(), adjoints);
+  for (const std::uint32_t p : d.reset) *c.adjoint_run(p) = -0.0;
+  for (const std::uint32_t i : d.unused_inputs) *c.adjoint_run(i) = 0.0;
+  adjoints[d.root] = 1.0;
   backward_steps(c, d.steps.data(), d.steps.size(), d.terms.data());
-  std::copy(adjoints, adjoints + inputs, grad);
+  if (!d.direct) std::copy(adjoints, adjoints + inputs, grad);
   return values[d.root];
 }
 
