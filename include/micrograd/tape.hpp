@@ -15,7 +15,7 @@
 /// replay; control flow in the caller's code is not recorded (as torch.jit.trace).
 ///
 /// Costs: the recording is linear in the graph (iterative, so any depth); a tape keeps a
-/// program of 8 to 48 bytes per node (detail/tape_record.hpp) besides the nodes, which it
+/// program of 8 to 48 bytes per node (detail/tape_program.hpp) besides the nodes, which it
 /// shares (they live while it does, as if it held a handle to the root) and which hold the
 /// numbers and adjoints the replay works on. Design and measurements: docs/tape.md.
 ///

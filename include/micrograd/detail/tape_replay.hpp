@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// Internal: a Tape's forward and reverse sweeps over its program (detail/tape_record.hpp). Do
+/// Internal: a Tape's forward and reverse sweeps over its programs (detail/tape_program.hpp). Do
 /// not rely on anything here.
 ///
 /// Each sweep is one loop over the steps with one flat switch over the step's kind; every case
@@ -21,7 +21,7 @@
 #include "micrograd/detail/flat_switch.hpp"
 #include "micrograd/detail/node.hpp"
 #include "micrograd/detail/op_codes.hpp"
-#include "micrograd/detail/tape_record.hpp"
+#include "micrograd/detail/tape_program.hpp"
 #include "micrograd/value.hpp"
 
 namespace micrograd::detail {
