@@ -14,10 +14,19 @@
 /// backward()'s own order. Ops that choose by value (relu, abs, max, min) choose again at every
 /// replay; control flow in the caller's code is not recorded (as torch.jit.trace).
 ///
+/// Recorded with its inputs, a tape is also the recorded function on numbers:
+///
+///     micrograd::Tape tape(loss, params);         // params: distinct leaves, in this order
+///     double l = tape.value_and_grad(theta, g);   // loss and d loss / d params at theta
+///
+/// which gives the numbers of rebuilding the graph from fresh leaves holding `theta`, bit for
+/// bit, writes no node and allocates nothing.
+///
 /// Costs: the recording is linear in the graph (iterative, so any depth); a tape keeps a
 /// program of 8 to 48 bytes per node (detail/tape_program.hpp) besides the nodes, which it
 /// shares (they live while it does, as if it held a handle to the root) and which hold the
-/// numbers and adjoints the replay works on. Design and measurements: docs/tape.md.
+/// numbers and adjoints the replay works on; recorded with inputs, also a dense program of
+/// about 16 to 48 bytes per node with its own numbers. Design and measurements: docs/tape.md.
 ///
 /// Threads: a Tape is used by one thread at a time, and while it replays, its nodes must not be
 /// used by another thread (as for Value: a graph belongs to one thread at a time).
@@ -40,9 +49,10 @@
 namespace micrograd {
 
 /// A graph of the dynamic engine recorded once, replayed forward and backward any number of
-/// times without allocating. Copies share the nodes (both write to them); a moved-from or
-/// default-constructed Tape records nothing, and forward(), backward() or value() on it throws
-/// std::logic_error.
+/// times without allocating (and, recorded with inputs, called on numbers). Copies share the
+/// nodes (both write to them) and have their own dense arrays; a moved-from or
+/// default-constructed Tape records nothing, and forward(), backward(), value() or
+/// value_and_grad() on it throws std::logic_error.
 class Tape {
  public:
   /// A tape of nothing (assign a recorded one to it).
