@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -261,6 +262,12 @@ TEST(TapeInputs, WrongInputsAndSizesThrow) {
   EXPECT_THROW(tape.value_and_grad(three, two), std::invalid_argument);
   EXPECT_THROW(tape.value_and_grad(two, three), std::invalid_argument);
   EXPECT_EQ(tape.value_and_grad(std::vector<double>{3.0, 4.0}, two), 12.0);
+  std::vector<double> both{3.0, 4.0, 0.0, 0.0};
+  const std::span<double> all(both);
+  EXPECT_THROW(tape.value_and_grad(all.first(2), all.first(2)), std::invalid_argument);
+  EXPECT_THROW(tape.value_and_grad(all.first(2), all.subspan(1, 2)), std::invalid_argument);
+  EXPECT_EQ(tape.value_and_grad(all.first(2), all.subspan(2, 2)), 12.0);  // adjacent: fine
+  EXPECT_EQ(both[2], 4.0);
   Tape without(s);
   EXPECT_THROW(without.value_and_grad({}, {}), std::logic_error);
   Tape moved = std::move(tape);

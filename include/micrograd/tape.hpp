@@ -116,7 +116,7 @@ class Tape {
   /// other leaf at its current data()). Touches no node: data() and grad() of the recorded
   /// values stay as they are (forward() and backward() are the replay that shows in them).
   /// Allocates nothing. Throws std::logic_error if this tape was recorded without inputs,
-  /// std::invalid_argument unless `x` and `grad` hold one number per input.
+  /// std::invalid_argument unless `x` and `grad` hold one number per input and do not overlap.
   double value_and_grad(std::span<const double> x, std::span<double> grad) {
     const detail::DenseProgram& d = program_.dense;
     if (!program_.dense_recorded) [[unlikely]] {  // also a default or moved-from tape
@@ -129,6 +129,10 @@ class Tape {
       throw std::invalid_argument("micrograd::Tape::value_and_grad: " + std::to_string(d.inputs) +
                                   " inputs, but x holds " + std::to_string(x.size()) +
                                   " numbers and grad " + std::to_string(grad.size()));
+    }
+    const std::size_t n = d.inputs;  // the ranges overlap (two empty ones never do)
+    if (x.data() < grad.data() + n && grad.data() < x.data() + n) [[unlikely]] {
+      throw std::invalid_argument("micrograd::Tape::value_and_grad: x and grad overlap");
     }
     return detail::replay_dense(program_.dense, x.data(), grad.data());
   }

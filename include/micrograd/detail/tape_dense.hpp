@@ -21,7 +21,7 @@ inline void finish_dense(DenseProgram& d, std::uint32_t positions) {
   auto one_side = [&](std::uint32_t first, std::uint32_t count) {  // a run all inputs or none
     return first >= inputs || first + count <= inputs;
   };
-  d.direct = d.root >= inputs;
+  d.direct = d.root >= inputs && d.unused_inputs.empty();  // unused: 0 in `adjoints`, below
   for (TapeStepOf<std::uint32_t>& s : d.steps) {
     if (s.kind >= tape_kind_chain) {
       const DenseTerm* const t = d.terms.data() + s.word / sizeof(DenseTerm);
@@ -34,7 +34,10 @@ inline void finish_dense(DenseProgram& d, std::uint32_t positions) {
       for (std::uint32_t k = 0; k < s.count && s.strided; ++k) {
         s.strided = t[k].a == t[0].a + k && t[k].b == t[0].b + k;
       }
-      if (s.strided) s.kind -= (s.kind - tape_kind_chain) % tape_chain_counts;  // looping kind
+      if (s.strided) {  // its own kind, by variant
+        s.kind = static_cast<std::uint8_t>(tape_kind_strided +
+                                           (s.kind - tape_kind_chain) / tape_chain_counts);
+      }
       if (!s.strided) {
         for (std::uint32_t k = 0; k < s.count; ++k) {
           if (t[k].a < inputs || t[k].b < inputs) d.direct = false;
@@ -98,7 +101,7 @@ inline void finish_dense(DenseProgram& d, std::uint32_t positions) {
     }
   }
   d.values.assign(positions, 0.0);
-  d.adjoints.assign(positions, 0.0);
+  d.adjoints.assign(positions, 0.0);  // an unused input's stays 0 (a fresh leaf's grad)
 }
 
 }  // namespace micrograd::detail

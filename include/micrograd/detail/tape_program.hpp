@@ -71,8 +71,13 @@ inline constexpr std::size_t tape_activations_size = boost::mp11::mp_size<tape_a
 /// count class is the count when it is at most tape_unrolled_terms, else 0 (the loop).
 inline constexpr std::size_t tape_unrolled_terms = 7;
 inline constexpr std::size_t tape_chain_counts = tape_unrolled_terms + 1;
-inline constexpr std::size_t tape_kind_all =
+/// The kinds of the program on the nodes end here.
+inline constexpr std::size_t tape_kind_node_all =
     tape_kind_chain + (1 + tape_activations_size) * tape_chain_counts;
+/// The dense program has a kind more per variant: a strided chain or neuron (TapeStepOf::strided;
+/// tape_replay.hpp: strided_forward), tape_kind_strided + variant.
+inline constexpr std::size_t tape_kind_strided = tape_kind_node_all;
+inline constexpr std::size_t tape_kind_all = tape_kind_strided + 1 + tape_activations_size;
 
 /// The kind of a chain (`activation` == tape_activations_size) or neuron of `count` terms.
 [[nodiscard]] constexpr std::uint8_t tape_chain_kind(std::size_t activation,

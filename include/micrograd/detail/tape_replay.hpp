@@ -38,6 +38,8 @@ template <std::size_t K>
 inline constexpr std::size_t tape_chain_count = (K - tape_kind_chain) % tape_chain_counts;
 template <std::size_t K>
 using tape_neuron_activation = boost::mp11::mp_at_c<tape_activations, tape_chain_variant<K> - 1>;
+template <std::size_t K>
+using tape_strided_activation = boost::mp11::mp_at_c<tape_activations, K - tape_kind_strided - 1>;
 
 /// Where a sweep keeps the numbers. NodeCells: in the recorded nodes themselves (forward(),
 /// backward(): every node shows the replay). DenseCells: in the program's own arrays, by dense
@@ -48,6 +50,7 @@ struct NodeCells {
   using Ref = Node*;
   using Term = TapeTerm;
   static constexpr bool insides = true;
+  static constexpr std::size_t kinds = tape_kind_node_all;
   [[gnu::always_inline]] double& value(Node* n) const noexcept { return tape_value(n); }
   [[gnu::always_inline]] double& adjoint(Node* n) const noexcept { return tape_adjoint(n); }
 };
@@ -55,6 +58,7 @@ struct DenseCells {
   using Ref = std::uint32_t;
   using Term = DenseTerm;
   static constexpr bool insides = false;
+  static constexpr std::size_t kinds = tape_kind_all;  // with the strided kinds
   double* values;
   double* adjoints;
   /// The inputs' numbers and adjoints, read and written in place by the strided chains of a
@@ -224,7 +228,7 @@ template <std::size_t N, class Cells>
 }
 
 /// A strided chain (DenseProgram, `strided`: term k's factors at positions a_0 + k and b_0 + k;
-/// always of a looping kind, finish_dense) forward: a dot product from c's value.
+/// kinds from tape_kind_strided, finish_dense) forward: a dot product from c's value.
 [[gnu::always_inline]] inline double strided_forward(const DenseCells& c,
                                                      const TapeStepOf<std::uint32_t>& s,
                                                      const DenseTerm* terms) {
@@ -299,9 +303,6 @@ template <bool AssignA, bool AssignB>
 template <std::size_t N, class Cells>
 [[gnu::always_inline]] inline double chain_forward(const Cells& c, const StepOf<Cells>& s,
                                                    const typename Cells::Term* terms) {
-  if constexpr (!Cells::insides && N == 0) {  // strided chains have a looping kind
-    if (s.strided) return strided_forward(c, s, terms);
-  }
   return forward_terms<N>(c, s, terms);
 }
 
@@ -309,9 +310,6 @@ template <std::size_t N, class Cells>
 template <std::size_t N, class Cells>
 [[gnu::always_inline]] inline void chain_backward(const Cells& c, const StepOf<Cells>& s,
                                                   const typename Cells::Term* terms, double g) {
-  if constexpr (!Cells::insides && N == 0) {  // strided chains have a looping kind
-    if (s.strided) return strided_backward(c, s, terms, g);
-  }
   backward_terms<N>(c, s, terms, g);
 }
 
@@ -323,10 +321,16 @@ template <class Cells>
                                                  std::size_t n, const typename Cells::Term* terms) {
   for (std::size_t k = 0; k < n; ++k) {
     const StepOf<Cells>& s = steps[k];
-    with_case<tape_kind_all>(
+    with_case<Cells::kinds>(
         s.kind, [&](auto kind) __attribute__((always_inline)) {
           constexpr std::size_t K = decltype(kind)::value;
-          if constexpr (K >= tape_kind_chain) {
+          if constexpr (K >= tape_kind_strided) {  // DenseCells only
+            const double sum = strided_forward(c, s, terms);
+            c.value(s.rhs) = sum;  // the last sum
+            if constexpr (K != tape_kind_strided) {
+              c.value(s.out) = tape_strided_activation<K>{}.value(sum);
+            }
+          } else if constexpr (K >= tape_kind_chain) {
             const double sum = chain_forward<tape_chain_count<K>>(c, s, terms);
             if constexpr (!Cells::insides) c.value(s.rhs) = sum;  // the last sum
             if constexpr (tape_chain_variant<K> != 0) {  // a neuron: its activation on the last sum
@@ -347,10 +351,16 @@ template <class Cells>
                                                   const typename Cells::Term* terms) {
   for (std::size_t k = n; k-- > 0;) {
     const StepOf<Cells>& s = steps[k];
-    with_case<tape_kind_all>(
+    with_case<Cells::kinds>(
         s.kind, [&](auto kind) __attribute__((always_inline)) {
           constexpr std::size_t K = decltype(kind)::value;
-          if constexpr (K >= tape_kind_chain && tape_chain_variant<K> == 0) {
+          if constexpr (K == tape_kind_strided) {  // DenseCells only
+            strided_backward(c, s, terms, c.adjoint(s.out));
+          } else if constexpr (K > tape_kind_strided) {
+            const double g = tape_strided_activation<K>::backward(c.value(s.rhs), c.value(s.out),
+                                                                  c.adjoint(s.out));
+            strided_backward(c, s, terms, g);
+          } else if constexpr (K >= tape_kind_chain && tape_chain_variant<K> == 0) {
             chain_backward<tape_chain_count<K>>(c, s, terms, c.adjoint(s.out));
           } else if constexpr (K >= tape_kind_chain) {  // a neuron: its activation, then the terms
             const auto sum = s.rhs;
@@ -394,9 +404,10 @@ inline void replay_backward(TapeProgram& p) {
 /// unless the program is direct: then read in place), the other leaves' from their nodes'
 /// current data(); every adjoint starts at -0.0 (a fresh graph: each leaf takes its first
 /// contribution as it is, each interior node too; the positions in `reset`: the others are
-/// assigned their first contribution), an input the root does not depend on at 0, the root's
-/// at 1; the inputs' adjoints end in `grad` (copied out, unless direct). `x` and `grad` hold
-/// d.inputs numbers (checked by the caller). Touches no node but reading the other leaves' data.
+/// assigned their first contribution), an input the root does not depend on at 0 (set once:
+/// nothing writes it, and such a program is not direct), the root's at 1; the inputs' adjoints end
+/// in `grad` (copied out, unless direct). `x` and `grad` hold d.inputs numbers (checked by the
+/// caller). Touches no node but reading the other leaves' data.
 [[gnu::always_inline]] inline double replay_dense(DenseProgram& d, const double* x, double* grad) {
   double* const values = d.values.data();
   double* const adjoints = d.adjoints.data();
@@ -408,7 +419,6 @@ inline void replay_backward(TapeProgram& p) {
                                 : DenseCells{values, adjoints, values, adjoints, n};
   forward_steps(c, d.steps.data(), d.steps.size(), d.terms.data());
   for (const std::uint32_t p : d.reset) *c.adjoint_run(p) = -0.0;
-  for (const std::uint32_t i : d.unused_inputs) *c.adjoint_run(i) = 0.0;
   adjoints[d.root] = 1.0;
   backward_steps(c, d.steps.data(), d.steps.size(), d.terms.data());
   if (!d.direct) std::copy(adjoints, adjoints + inputs, grad);
