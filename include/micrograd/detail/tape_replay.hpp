@@ -324,11 +324,13 @@ template <class Cells>
     with_case<Cells::kinds>(
         s.kind, [&](auto kind) __attribute__((always_inline)) {
           constexpr std::size_t K = decltype(kind)::value;
-          if constexpr (K >= tape_kind_strided) {  // DenseCells only
-            const double sum = strided_forward(c, s, terms);
-            c.value(s.rhs) = sum;  // the last sum
-            if constexpr (K != tape_kind_strided) {
-              c.value(s.out) = tape_strided_activation<K>{}.value(sum);
+          if constexpr (K >= tape_kind_strided) {
+            if constexpr (!Cells::insides) {  // DenseCells only (clang checks even unused K)
+              const double sum = strided_forward(c, s, terms);
+              c.value(s.rhs) = sum;  // the last sum
+              if constexpr (K != tape_kind_strided) {
+                c.value(s.out) = tape_strided_activation<K>{}.value(sum);
+              }
             }
           } else if constexpr (K >= tape_kind_chain) {
             const double sum = chain_forward<tape_chain_count<K>>(c, s, terms);
@@ -354,12 +356,14 @@ template <class Cells>
     with_case<Cells::kinds>(
         s.kind, [&](auto kind) __attribute__((always_inline)) {
           constexpr std::size_t K = decltype(kind)::value;
-          if constexpr (K == tape_kind_strided) {  // DenseCells only
-            strided_backward(c, s, terms, c.adjoint(s.out));
-          } else if constexpr (K > tape_kind_strided) {
-            const double g = tape_strided_activation<K>::backward(c.value(s.rhs), c.value(s.out),
-                                                                  c.adjoint(s.out));
-            strided_backward(c, s, terms, g);
+          if constexpr (K >= tape_kind_strided) {
+            if constexpr (!Cells::insides) {  // DenseCells only (clang checks even unused K)
+              double g = c.adjoint(s.out);
+              if constexpr (K != tape_kind_strided) {
+                g = tape_strided_activation<K>::backward(c.value(s.rhs), c.value(s.out), g);
+              }
+              strided_backward(c, s, terms, g);
+            }
           } else if constexpr (K >= tape_kind_chain && tape_chain_variant<K> == 0) {
             chain_backward<tape_chain_count<K>>(c, s, terms, c.adjoint(s.out));
           } else if constexpr (K >= tape_kind_chain) {  // a neuron: its activation, then the terms
