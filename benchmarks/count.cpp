@@ -1,11 +1,11 @@
 // The callgrind driver: `bench_count <workload> <contender> <calls>` runs one workload of
 // workloads.hpp (Neuron, Neuron16, MLPStep, DeepChain: 10^4 steps per call; MoonsStep of
-// workloads_moons.hpp when built with it) for one contender (hand, ct, dynamic, tape; DeepChain
-// has no ct here) `calls` times, checks the last result against hand's, and prints it.
-// callgrind.py runs it under `valgrind --tool=callgrind` at N and 2N calls: (Ir(2N) - Ir(N)) / N
-// is the instructions per call, without start-up costs. No Google Benchmark here: nothing but the
-// workload runs. The tape contender is in count_tape.cpp, MoonsStep in count_moons.cpp (ct's in
-// count_moons_ct.cpp): each unit within the compile budget.
+// workloads_moons.hpp when built with it) for one contender (hand, ct, dynamic, tape,
+// tape_inputs; DeepChain has no ct here, MoonsStep no tape_inputs) `calls` times, checks the last
+// result against hand's, and prints it. callgrind.py runs it under `valgrind --tool=callgrind` at N
+// and 2N calls: (Ir(2N) - Ir(N)) / N is the instructions per call, without start-up costs. No
+// Google Benchmark here: nothing but the workload runs. The tape contender is in count_tape.cpp,
+// MoonsStep in count_moons.cpp (ct's in count_moons_ct.cpp): each unit within the compile budget.
 #include <array>
 #include <cstddef>
 #include <cstdio>
@@ -24,7 +24,7 @@ using namespace bench_count;
 int usage() {
   std::fprintf(stderr,
                "usage: bench_count {Neuron|Neuron16|MLPStep|DeepChain|MoonsStep} "
-               "{hand|ct|dynamic|tape} CALLS\n"
+               "{hand|ct|dynamic|tape|tape_inputs} CALLS\n"
                "(MLPStep: CALLS a multiple of %zu, MoonsStep of 100: the periods of the training "
                "states)\n",
                bench::mlp_period);
@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
   const std::string_view workload = argv[1], contender = argv[2];
   const long calls = std::strtol(argv[3], nullptr, 10);
   if (calls < 0) return usage();
-  if (contender == "tape" && workload != "MoonsStep") {
-    const int rc = run_tape(workload, calls);
+  if ((contender == "tape" || contender == "tape_inputs") && workload != "MoonsStep") {
+    const int rc = run_tape(workload, calls, contender == "tape_inputs");
     return rc == 2 ? usage() : rc;
   }
   if (workload == "Neuron") {

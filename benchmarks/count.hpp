@@ -71,8 +71,9 @@ inline void deep_chain_hand_call(const double* in, double* out) {
 inline void deep_chain_dynamic_call(const double* in, double* out) {
   bench::deep_chain_dynamic(chain_steps, in, out);
 }
-/// The tape contender on Neuron, Neuron16, MLPStep, DeepChain (count_tape.cpp).
-int run_tape(std::string_view workload, long calls);
+/// The tape contender (or with `inputs`, tape_inputs) on Neuron, Neuron16, MLPStep, DeepChain
+/// (count_tape.cpp).
+int run_tape(std::string_view workload, long calls, bool inputs = false);
 /// MoonsStep: hand, dynamic, tape, ct (count_moons.cpp; built with the moons data only).
 int run_moons_step(std::string_view contender, long calls);
 

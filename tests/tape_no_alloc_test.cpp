@@ -1,6 +1,6 @@
-// micrograd::Tape's forward() and backward() allocate nothing: every global operator new is
-// counted. (Its own executable: valgrind's memcheck replaces operator new, and the suites it
-// runs must not replace it too.)
+// micrograd::Tape's forward(), backward() and value_and_grad() allocate nothing: every global
+// operator new is counted. (Its own executable: valgrind's memcheck replaces operator new, and the
+// suites it runs must not replace it too.)
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -46,18 +46,23 @@ Value seed_loss(const micrograd::MLP& model) {
   return loss;
 }
 
-TEST(TapeNoAlloc, ForwardAndBackwardAllocateNothing) {
+TEST(TapeNoAlloc, ForwardBackwardAndValueAndGradAllocateNothing) {
   micrograd::MLP model(3, {4, 4, 1});
   Tape tape(seed_loss(model));
   micrograd::MLP relu_model(2, {16, 16, 1}, 42, micrograd::Activation::relu,
                             micrograd::Activation::linear);
   Tape relu_tape(relu_model(std::vector<double>{0.5, -0.25})[0]);
+  const std::vector<Value> params = model.parameters();
+  Tape inputs_tape(seed_loss(model), params);  // value_and_grad on the parameters as numbers
+  std::vector<double> theta, grad(params.size());
+  for (const Value& p : params) theta.push_back(p.data());
   const std::size_t before = allocations.load();
   for (int k = 0; k < 10; ++k) {
     tape.forward();
     tape.backward();
     relu_tape.forward();
     relu_tape.backward();
+    theta[0] += inputs_tape.value_and_grad(theta, grad) * 1e-3;
   }
   EXPECT_EQ(allocations.load(), before);
   // the counter counts: rebuilding the graph allocates (std::vectors of outputs, at least)

@@ -346,10 +346,30 @@ std::vector<Value> fusion_shape(int shape, const std::vector<Value>& x) {
       keep(keep(s0 + keep(h * x[3])).tanh());
       break;
     }
-    default: {  // the same without the shared leaf: both neurons are one step each
+    case 13: {  // the same without the shared leaf: both neurons are one step each
       Value h = keep(keep(x[5] + keep(x[1] * x[1])).tanh());
       Value s0 = keep(x[4] + keep(x[0] * x[2]));
       keep(keep(s0 + keep(h * x[3])).tanh());
+      break;
+    }
+    default: {  // every count of terms, 1 to 10 (unrolled kinds and the looping one), as a
+                // chain alone and with each activation
+      const int k = shape - 14;
+      const Value s = chain(x[5], static_cast<std::size_t>(k % 10 + 1));
+      switch (k / 10) {
+        case 0:
+          keep(s * 2.0);
+          break;
+        case 1:
+          keep(s.tanh());
+          break;
+        case 2:
+          keep(s.relu());
+          break;
+        default:
+          keep(s.sigmoid());
+          break;
+      }
       break;
     }
   }
@@ -370,7 +390,7 @@ TEST(Tape, FusedChainsAndNeuronsReplayAsTheRebuiltGraph) {
     for (int j = 0; j < 6; ++j) in.push_back(rng.uniform(-2.0, 2.0));
     inputs.push_back(in);
   }
-  for (int shape = 0; shape <= 13; ++shape) {
+  for (int shape = 0; shape < 14 + 40; ++shape) {
     std::vector<Value> x(6);
     for (double start_grad : {0.0, 0.1}) {  // 0.0 first: leaves no pass has reached
       for (Value& v : x) v = Value(0.0);

@@ -1,7 +1,7 @@
 // libFuzzer target: bytes -> a random program over every op -> the dynamic engine's backward,
 // checked against central finite differences wherever the program is smooth; and the program's
-// graph recorded by micrograd::Tape, replayed at other inputs, checked against the program run
-// again at those inputs, bit for bit.
+// graph recorded by micrograd::Tape, replayed at other inputs (forward/backward on the nodes, and
+// value_and_grad on numbers), checked against the program run again at those inputs, bit for bit.
 // Also built without libFuzzer as a replay driver over the corpus (see meson.build).
 #include <algorithm>
 #include <cmath>
@@ -77,6 +77,40 @@ void check_tape(const fuzz::Program& p, std::vector<Value>& inputs,
   }
 }
 
+/// The same graph recorded with the program's inputs (Tape(root, inputs), in reverse order),
+/// called as a function at other inputs (value_and_grad): the value and the inputs' gradients
+/// of the program run again there on fresh leaves, bit for bit, and no node written.
+void check_tape_inputs(const fuzz::Program& p, const std::vector<Value>& inputs,
+                       const std::vector<Value>& values) {
+  const std::vector<Value> reversed(inputs.rbegin(), inputs.rend());
+  micrograd::Tape tape(values.back(), reversed);
+  const std::size_t n = inputs.size();
+  std::vector<double> x(n), grad(n);
+  for (std::size_t i = 0; i < n; ++i) x[n - 1 - i] = n == 1 ? -p.inputs[0] : p.inputs[(i + 1) % n];
+  const double root_data = values.back().data(), root_grad = values.back().grad();
+  const double value = tape.value_and_grad(x, grad);
+  std::vector<Value> fresh;
+  for (std::size_t i = 0; i < n; ++i) fresh.emplace_back(x[n - 1 - i]);
+  std::vector<Value> again = fuzz::run<Value>(p, fresh);
+  again.back().backward();
+  if (!same(value, again.back().data())) {
+    std::fprintf(stderr, "value_and_grad: value %.17g, rebuilt %.17g\n", value,
+                 again.back().data());
+    std::abort();
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!same(grad[n - 1 - i], fresh[i].grad())) {
+      std::fprintf(stderr, "value_and_grad: input %zu: grad %.17g, rebuilt %.17g\n", i,
+                   grad[n - 1 - i], fresh[i].grad());
+      std::abort();
+    }
+  }
+  if (!same(values.back().data(), root_data) || !same(values.back().grad(), root_grad)) {
+    std::fprintf(stderr, "value_and_grad: the root's node was written\n");
+    std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -94,6 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   check_tape(p, inputs, values);
+  check_tape_inputs(p, inputs, values);
   if (!fuzz::smooth_at(p, plain)) return 0;
   double scale = 1.0;  // the largest magnitude the program computes
   for (const double v : plain) scale = std::max(scale, std::abs(v));

@@ -1,27 +1,22 @@
 #pragma once
 /// \file
-/// Internal: a Tape's compiled program and how it is recorded from a graph of the dynamic
-/// engine (micrograd::Tape, tape.hpp). Do not rely on anything here.
-///
-/// The program works on the graph's own nodes: a step reads its inputs' `data` and writes its
-/// node's, and the reverse sweep keeps every adjoint in the nodes' `grad` (which must show the
-/// pass anyway: API.md sections 1 and 6). So a replay copies nothing in or out, and the only
-/// fields of Node it touches are those of the accessors below (and `tape_leaf_first_pass`).
-///
-/// Steps are in a topological order (each reads nodes computed before it); that order reversed
-/// is the order in which Value::backward() processes the interior nodes (detail/tape_schedule.hpp),
-/// so the reverse sweep adds every adjoint contribution in backward()'s order.
+/// Internal: how a Tape's programs (detail/tape_program.hpp) are recorded from a graph of the
+/// dynamic engine (micrograd::Tape, tape.hpp). Do not rely on anything here.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "micrograd/detail/node.hpp"
 #include "micrograd/detail/op_codes.hpp"
+#include "micrograd/detail/tape_dense.hpp"
+#include "micrograd/detail/tape_program.hpp"
 #include "micrograd/detail/tape_schedule.hpp"
 #include "micrograd/ops/registry.hpp"
 
@@ -29,92 +24,6 @@
 #include <boost/mp11/list.hpp>
 
 namespace micrograd::detail {
-
-// ---- the only places where a replay touches a node ---------------------------------------------
-
-/// The number a node holds (forward() writes it for every interior node).
-[[gnu::always_inline]] inline double& tape_value(Node* n) noexcept { return n->data; }
-/// A node's adjoint: the reverse sweep accumulates into it, so it shows the pass afterwards.
-[[gnu::always_inline]] inline double& tape_adjoint(Node* n) noexcept { return n->grad; }
-/// A leaf before the tape's first pass, as backward()'s accumulate_leaf treats a leaf no pass has
-/// reached: its first contribution is taken as it is when its grad holds 0 (so that grad starts
-/// at -0.0, the identity of +); it is reached from now on. A leaf once reached stays reached
-/// (node.hpp: `unreached_leaf`), so a tape does this once.
-inline void tape_leaf_first_pass(Node* leaf) noexcept {
-  if (leaf->rhs != nullptr) {
-    if (leaf->grad == 0.0) leaf->grad = -0.0;
-    leaf->rhs = nullptr;
-  }
-}
-
-// ---- the program -------------------------------------------------------------------------------
-
-/// A step's op, densely numbered for the replay's switch: the registry's ops of one input (in
-/// unary_registry order), then its ops of two inputs (binary_registry order), then any user op
-/// of one input, then any user op of two inputs (those two go through user_ops[code]), then a
-/// dot-product chain (tape_kind_chain).
-inline constexpr std::size_t tape_kind_user_unary = builtin_unary_count + builtin_binary_count;
-inline constexpr std::size_t tape_kind_user_binary = tape_kind_user_unary + 1;
-/// A chain of n >= 1 terms `s_0 = c + a_0*b_0`, `s_k = s_(k-1) + a_k*b_k` (a neuron's sum from
-/// its bias), whose products m_k and partial sums s_k (k < n - 1) have no other use in the
-/// graph: one step (`out` = s_(n-1), `lhs` = c, `rhs` = s_(n-1), `count` terms in
-/// TapeProgram::terms from the byte offset `word`). The sweeps keep the sum (forward) and the
-/// adjoint, which every m_k and s_k share (reverse), in a register; each node is still computed by
-/// its op's functor as alone.
-inline constexpr std::size_t tape_kind_chain = tape_kind_user_binary + 1;
-/// A neuron: a chain whose last sum has no other use than an activation from this list, applied
-/// right after it; one step (`out`: the activation's node, `rhs` its input s_(n-1); else as a
-/// chain), kind
-/// tape_kind_chain + 1 + the activation's index here.
-using tape_activations = boost::mp11::mp_list<ops::tanh_op, ops::relu_op, ops::sigmoid_op>;
-inline constexpr std::size_t tape_kind_all =
-    tape_kind_chain + 1 + boost::mp11::mp_size<tape_activations>::value;
-
-[[nodiscard]] constexpr std::uint8_t tape_kind_of(OpCode code) noexcept {
-  const auto c = static_cast<std::size_t>(code);
-  if (code < OpCode::first_user_unary) return static_cast<std::uint8_t>(c - 1);
-  if (code < OpCode::first_binary) return static_cast<std::uint8_t>(tape_kind_user_unary);
-  if (code < OpCode::first_user_binary) {
-    return static_cast<std::uint8_t>(builtin_unary_count + c -
-                                     static_cast<std::size_t>(OpCode::first_binary));
-  }
-  return static_cast<std::uint8_t>(tape_kind_user_binary);
-}
-
-/// One step: the node it computes and its inputs (`rhs == lhs` for an op of one input; a
-/// chain's: see tape_kind_chain), the op word (pow's exponent, a user op's state; the byte
-/// offset of a chain's first term), the op code (read for user ops only), the kind.
-struct TapeStep {
-  Node* out;
-  Node* lhs;
-  Node* rhs;
-  std::uint64_t word;
-  std::uint32_t count;  ///< a chain's terms; else 0
-  std::uint8_t kind;
-  OpCode code;
-};
-
-/// A chain's term k: m = a * b, s = s_(k-1) + m (see tape_kind_chain).
-struct TapeTerm {
-  Node* a;
-  Node* b;
-  Node* m;
-  Node* s;
-};
-
-/// A recorded graph. Invariant: every node named here lives while the Tape holds its root.
-struct TapeProgram {
-  Node* root = nullptr;
-  std::size_t nodes = 0;        ///< recorded nodes: distinct leaves plus interior
-  std::vector<TapeStep> steps;  ///< forward order
-  std::vector<TapeTerm> terms;  ///< the chains' terms, chain after chain
-  std::vector<Node*> leaves;    ///< distinct leaves (tape_leaf_first_pass)
-  std::vector<Node*> reset;     ///< interior nodes but the root and chains' insides: their
-                                ///< adjoint starts at -0.0 every reverse sweep
-  bool leaves_reached = false;  ///< every leaf has had tape_leaf_first_pass
-};
-
-inline constexpr std::size_t tape_activations_size = boost::mp11::mp_size<tape_activations>::value;
 
 /// The index of the op of `code` in tape_activations, or tape_activations_size.
 [[nodiscard]] inline std::size_t activation_of(OpCode code) noexcept {
@@ -147,7 +56,11 @@ struct ChainFound {
 /// used by a graph outside this one makes backward() take its counted path). A graph built
 /// afresh and then rebuilt by the same code has the same parents each time, so the replay adds
 /// in the order of backward() on the rebuilt graph.
-inline void record_tape(Node* root, TapeProgram& t) {
+///
+/// With `dense`, also the dense program (t.dense) whose inputs are `inputs`, which must be
+/// distinct leaves (std::invalid_argument otherwise); one the root does not depend on gets
+/// gradient 0.
+inline void record_tape(Node* root, std::span<Node* const> inputs, bool dense, TapeProgram& t) {
   std::vector<Node*> found;         // every node of the graph, once (to restore the scratch fields)
   std::vector<Node*> stack;         // to visit
   std::vector<Node*> interior;      // backward()'s processing order
@@ -155,6 +68,7 @@ inline void record_tape(Node* root, TapeProgram& t) {
   std::vector<std::uint32_t> member;  // per step (forward order): its chain, if any
   std::vector<std::uint32_t> stamp;   // per position: the chain whose check last marked it
   std::vector<ChainFound> chains;
+  std::vector<std::uint32_t> dense_at;  // per position: the dense position, if any
   auto restore = [&]() noexcept {
     for (Node* n : found) {
       n->mark = 0;
@@ -219,10 +133,37 @@ inline void record_tape(Node* root, TapeProgram& t) {
       if (n->is_binary()) ++uses[n->rhs->pending];
     }
     auto single_use = [&](const Node* n) { return uses[n->pending] == 1; };
+    constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::uint32_t> unused_inputs;  // inputs the root does not depend on
+    if (dense) {  // the inputs: distinct leaves, at dense positions 0, 1, ...
+      for (Node* n : t.leaves) n->mark = 1;
+      dense_at.assign(found.size(), none);
+      std::vector<const Node*> outside;  // inputs not in the graph (to find them twice)
+      auto wrong = [&](std::size_t i, const char* what) {
+        for (Node* n : t.leaves) n->mark = 0;
+        throw std::invalid_argument("micrograd::Tape: input " + std::to_string(i) + " " + what +
+                                    "; the inputs must be distinct leaves");
+      };
+      for (std::size_t i = 0; i < inputs.size(); ++i) {
+        Node* const in = inputs[i];
+        if (!in->is_leaf()) wrong(i, "is not a leaf (it was computed from other values)");
+        if (in->mark == 2) wrong(i, "appears twice");
+        if (in->mark == 1) {
+          in->mark = 2;
+          dense_at[in->pending] = static_cast<std::uint32_t>(i);
+          continue;
+        }
+        for (const Node* o : outside) {  // rare: an unused parameter, say
+          if (o == in) wrong(i, "appears twice");
+        }
+        outside.push_back(in);
+        unused_inputs.push_back(static_cast<std::uint32_t>(i));
+      }
+      for (Node* n : t.leaves) n->mark = 0;
+    }
 
     // Phase 4: the chains (tape_kind_chain), found by their structure, in forward order.
     constexpr OpCode mul = op_code<ops::mul_op>, add = op_code<ops::add_op>;
-    constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
     auto at = [&](std::size_t k) { return interior[steps - 1 - k]; };  // forward order
     auto fidx = [&](const Node* n) -> std::size_t { return n->pending - leaves; };
     // A term's sum: `lhs + m`, m = a * b used once (by this sum).
@@ -295,8 +236,41 @@ inline void record_tape(Node* root, TapeProgram& t) {
       ch.fused = ok;
     }
 
-    // Phase 6: the steps in forward order, a fused chain at its last member.
+    // Phase 6: the steps in forward order, a fused chain at its last member; with `dense`, the
+    // dense program's too, every node read or written getting a dense position at its first
+    // appearance (the neurons' last sums after all others: a layer's outputs are then
+    // consecutive, as a later chain's factors).
     t.reset.reserve(steps);
+    DenseProgram& d = t.dense;
+    std::uint32_t next_dense = static_cast<std::uint32_t>(inputs.size());
+    auto at_dense = [&](Node* n) {
+      std::uint32_t& p = dense_at[n->pending];
+      if (p == none) {
+        p = next_dense++;
+        if (n->is_leaf()) d.other_leaves.push_back(DenseLeaf{n, p});
+      }
+      return p;
+    };
+    std::vector<std::pair<std::size_t, Node*>> neuron_sums;  // dense step, its last sum
+    auto add_dense = [&](const TapeStep& st, std::size_t first_term) {
+      if (!dense) return;
+      TapeStepOf<std::uint32_t> ds{0, at_dense(st.lhs), 0, st.word, st.count, st.kind, st.code};
+      if (st.kind >= tape_kind_chain) {
+        const std::size_t dfirst = d.terms.size();
+        for (std::size_t i = 0; i < st.count; ++i) {
+          const TapeTerm& term = t.terms[first_term + i];
+          d.terms.push_back(DenseTerm{at_dense(term.a), at_dense(term.b)});
+        }
+        ds.word = dfirst * sizeof(DenseTerm);
+        ds.out = at_dense(st.out);
+        ds.rhs = ds.out;  // a chain's last sum is its node; a neuron's is patched below
+        if (st.out != st.rhs) neuron_sums.emplace_back(d.steps.size(), st.rhs);
+      } else {
+        ds.rhs = at_dense(st.rhs);
+        ds.out = at_dense(st.out);
+      }
+      d.steps.push_back(ds);
+    };
     for (std::size_t k = 0; k < steps; ++k) {
       Node* const n = at(k);
       const std::uint32_t id = member[k];
@@ -309,10 +283,11 @@ inline void record_tape(Node* root, TapeProgram& t) {
         for (std::size_t i = ch.count; i-- > 0; s = s->lhs) {
           t.terms[first + i] = TapeTerm{s->rhs->lhs, s->rhs->rhs, s->rhs, s};
         }
-        const std::uint8_t kind = static_cast<std::uint8_t>(
-            ch.act != nullptr ? tape_kind_chain + 1 + activation_of(ch.act->op) : tape_kind_chain);
+        const std::uint8_t kind = tape_chain_kind(
+            ch.act != nullptr ? activation_of(ch.act->op) : tape_activations_size, ch.count);
         t.steps.push_back(
             TapeStep{n, s, ch.top, first * sizeof(TapeTerm), ch.count, kind, n->op});  // s: c
+        add_dense(t.steps.back(), first);
         if (n != root) t.reset.push_back(n);
         continue;
       }
@@ -320,7 +295,16 @@ inline void record_tape(Node* root, TapeProgram& t) {
       if (!n->is_binary()) std::memcpy(&w, &n->exponent, sizeof w);
       t.steps.push_back(
           TapeStep{n, n->lhs, n->is_binary() ? n->rhs : n->lhs, w, 0, tape_kind_of(n->op), n->op});
+      add_dense(t.steps.back(), 0);
       if (n != root) t.reset.push_back(n);
+    }
+    if (dense) {
+      for (const auto& [step, sum] : neuron_sums) d.steps[step].rhs = at_dense(sum);
+      d.inputs = inputs.size();
+      d.root = at_dense(root);  // a leaf root not among the inputs: an other leaf
+      d.unused_inputs = std::move(unused_inputs);
+      finish_dense(d, next_dense);
+      t.dense_recorded = true;
     }
   } catch (...) {
     restore();
