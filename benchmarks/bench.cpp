@@ -1,10 +1,9 @@
 // The benchmark suite: every workload of workloads.hpp for every contender, named
 // BM_<Workload>/<contender> (BM_Neuron/hand, BM_Neuron/ct, BM_Neuron/dynamic, BM_Neuron/torch,
-// ...), plus BM_DeepChain/dynamic/<N>. Each benchmark first runs its workload once outside the
-// timed loop and compares the result with `hand`'s (SkipWithError on a mismatch), then times it.
-// Inputs are read and outputs written through pointers the compiler must assume escape
-// (bench::escape), never through DoNotOptimize(double&) (miscompiled by g++ 12 with
-// Google Benchmark 1.7.1, see TOOLCHAIN.md).
+// ...), plus BM_DeepChain/dynamic/<N>; the tape's contenders are registered by bench_tape.cpp,
+// MoonsStep's by moons.cpp, libtorch's by torch.cpp (units of their own: compile time). Each
+// benchmark first runs its workload once outside the timed loop and compares the result with
+// `hand`'s, then times it (the harnesses: timed.hpp).
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -13,6 +12,7 @@
 
 #include <micrograd/detail/pool.hpp>
 
+#include "timed.hpp"
 #include "workloads.hpp"
 #include "workloads_ct.hpp"
 
@@ -26,74 +26,15 @@ namespace bench {
 void register_moons_benchmarks();
 }
 #endif
+namespace bench {
+void register_tape_benchmarks();  // bench_tape.cpp
+}
 
 namespace {
 
-using PureFn = void (*)(const double*, double*);
-
-/// A workload without state (Neuron, Neuron16): `Fn` on `Input()`, checked against `Hand`.
-template <PureFn Fn, PureFn Hand, std::size_t NIn, std::size_t NOut>
-void pure_benchmark(benchmark::State& state, const std::array<double, NIn>& input) {
-  std::array<double, NOut> want{}, got{};
-  Hand(input.data(), want.data());
-  Fn(input.data(), got.data());
-  if (!bench::close(got.data(), want.data(), NOut)) {
-    state.SkipWithError("result differs from hand's");
-    return;
-  }
-  std::array<double, NIn> local = input;  // not const: escape() may "change" it
-  const double* in = local.data();
-  double* out = got.data();
-  for (auto _ : state) {
-    bench::escape(in);  // in[] may have changed: read it again
-    Fn(in, out);
-    bench::escape(out);  // out[] is read: write it
-  }
-}
-
-template <PureFn Fn>
-void BM_Neuron(benchmark::State& state) {
-  static constexpr std::array<double, 5> input = bench::neuron_input;
-  pure_benchmark<Fn, bench::neuron_hand, 5, bench::neuron_outputs>(state, input);
-}
-
-template <PureFn Fn>
-void BM_Neuron16(benchmark::State& state) {
-  static const std::array<double, bench::neuron16_inputs> input = bench::neuron16_input();
-  pure_benchmark<Fn, bench::neuron16_hand, bench::neuron16_inputs, bench::neuron16_outputs>(state,
-                                                                                            input);
-}
-
-/// MLPStep for a contender's state type (MlpHand, MlpCt, MlpDynamic): one step from the initial
-/// parameters is checked against hand's (the loss and all 41 updated parameters), then timed.
-template <class Mlp>
-void BM_MLPStep(benchmark::State& state) {
-  std::array<double, bench::mlp_samples * 3> xs{};
-  for (std::size_t s = 0; s < bench::mlp_samples; ++s) {
-    for (std::size_t i = 0; i < 3; ++i) xs[3 * s + i] = bench::mlp_xs[s][i];
-  }
-  std::array<double, bench::mlp_samples> ys = bench::mlp_ys;
-  double want = 0.0, got = 0.0;
-  bench::MlpHand reference;
-  reference.step(xs.data(), ys.data(), &want);
-  Mlp mlp;
-  mlp.step(xs.data(), ys.data(), &got);
-  if (!bench::close(&got, &want, 1) ||
-      !bench::close(mlp.parameters().data(), reference.parameters().data(),
-                    bench::mlp_parameters)) {
-    state.SkipWithError("loss or updated parameters differ from hand's");
-    return;
-  }
-  const double* x = xs.data();
-  const double* y = ys.data();
-  double* out = &got;
-  for (auto _ : state) {
-    bench::escape(x);
-    bench::escape(y);
-    mlp.step(x, y, out);
-    bench::escape(out);
-  }
-}
+using bench::BM_MLPStep;
+using bench::BM_Neuron;
+using bench::BM_Neuron16;
 
 /// Free node slots in this thread's chunks (counts the bitmaps: outside the timed loop only).
 std::size_t free_nodes() { return micrograd::detail::pool_free_nodes(); }
@@ -156,6 +97,7 @@ void register_benchmarks() {
       ->RangeMultiplier(10)
       ->Range(1000, 1000000)
       ->Unit(benchmark::kMicrosecond);
+  bench::register_tape_benchmarks();
 #if defined(MICROGRAD_BENCH_TORCH)
   bench::register_torch_benchmarks();
 #endif

@@ -22,10 +22,10 @@ import subprocess
 import sys
 
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-ORDER = ["hand", "ct", "dynamic", "torch", "torch_batched"]
-COLORS = {"hand": "#7f7f7f", "ct": "#1f77b4", "dynamic": "#ff7f0e", "torch": "#d62728",
-          "torch_batched": "#9467bd"}
-EXTRA_COLORS = ["#2ca02c", "#8c564b", "#e377c2", "#17becf"]
+ORDER = ["hand", "ct", "dynamic", "tape", "tape_inputs", "torch", "torch_batched"]
+COLORS = {"hand": "#7f7f7f", "ct": "#1f77b4", "dynamic": "#ff7f0e", "tape": "#2ca02c",
+          "tape_inputs": "#8c564b", "torch": "#d62728", "torch_batched": "#9467bd"}
+EXTRA_COLORS = ["#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
 
 
 def fmt_time(ns):
@@ -224,7 +224,7 @@ def run_cmd(args, extra):
     if args.smoke:  # CI: a correctness smoke pass, never a measurement
         cmd += ["--benchmark_min_time=0.001", "--benchmark_repetitions=2",
                 "--benchmark_enable_random_interleaving=true",
-                "--benchmark_filter=-BM_DeepChain/dynamic/(100000|1000000)$"]
+                "--benchmark_filter=-BM_DeepChain/[a-z_]+/(100000|1000000)$"]
     else:
         cmd += ["--benchmark_repetitions=5", "--benchmark_enable_random_interleaving=true"]
     cmd += extra

@@ -186,6 +186,7 @@ struct MlpTapeInputs {
     out[0] = tape.value_and_grad(theta, grad);
     for (std::size_t i = 0; i < mlp_parameters; ++i) theta[i] += -mlp_lr * grad[i];
   }
+  std::array<double, mlp_parameters> parameters() const { return theta; }
 };
 
 /// DeepChain of n steps, recorded once per n, its input x.
