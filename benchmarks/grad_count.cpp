@@ -11,8 +11,10 @@
 //             grad(y, leaves)'s cost (issue 13).
 //   grad      micrograd::grad(y, leaves), read the results
 //   graph     micrograd::grad(y, leaves, true), read the results (and free their graphs)
-//   hessian   Neuron16 only: the 33 x 33 Hessian, grad with create_graph then grad of each
-//             entry of the gradient (checked against the Hessian written out by hand)
+//   hessian   Neuron16 only: the 33 x 33 Hessian by micrograd::hessian (forward over reverse
+//             on dual numbers; checked against the Hessian written out by hand)
+//   hessian_twice  the same Hessian by grad with create_graph, then grad of each entry of the
+//             gradient
 // Instructions per call = (Ir(2N) - Ir(N)) / N under valgrind --tool=callgrind
 // (docs/higher-order.md has the commands and the figures).
 #include <cmath>
@@ -21,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include <micrograd/hessian.hpp>
 #include <micrograd/nn.hpp>
 #include <micrograd/value.hpp>
 
@@ -95,6 +98,10 @@ Graph mlp_step(micrograd::MLP& model) {
       escape(r.data());
       for (std::size_t i = 0; i < r.size(); ++i) out[i] = r[i].data();
     } else if (how == "hessian") {
+      const micrograd::Hessian h = micrograd::hessian(g.y, g.leaves);
+      const std::size_t n = g.leaves.size();
+      for (std::size_t i = 0; i < n * n; ++i) out[i] = h.hess.data()[i];
+    } else if (how == "hessian_twice") {
       const std::vector<Value> d = micrograd::grad(g.y, g.leaves, true);
       const std::size_t n = g.leaves.size();
       for (std::size_t i = 0; i < n; ++i) {
@@ -115,7 +122,7 @@ int main(int argc, char** argv) {
   if (argc != 4) {
     std::fprintf(stderr,
                  "usage: bench_grad_count {Neuron16|MLPStep|Chain} "
-                 "{backward|values|grad|graph|hessian} N\n");
+                 "{backward|values|grad|graph|hessian|hessian_twice} N\n");
     return 2;
   }
   const std::string_view which = argv[1];
@@ -123,14 +130,14 @@ int main(int argc, char** argv) {
   const long calls = std::atol(argv[3]);
   if ((which != "Neuron16" && which != "MLPStep" && which != "Chain") ||
       (how != "backward" && how != "values" && how != "grad" && how != "graph" &&
-       how != "hessian")) {
+       how != "hessian" && how != "hessian_twice")) {
     std::fprintf(stderr, "unknown graph or contender\n");
     return 2;
   }
   micrograd::MLP model(3, {4, 4, 1}, 42);
   Graph g = which == "Neuron16" ? neuron16() : which == "Chain" ? chain() : mlp_step(model);
   const std::size_t n = g.leaves.size();
-  if (how == "hessian") {
+  if (how == "hessian" || how == "hessian_twice") {
     if (which != "Neuron16") {
       std::fprintf(stderr, "hessian: Neuron16 only\n");
       return 2;
