@@ -10,10 +10,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <cstddef>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -46,9 +46,9 @@ class SquareMatrix {
 
 /// The dynamic engine's ct::Hessian: value, gradient and Hessian with respect to chosen nodes.
 struct Hessian {
-  double value = 0.0;         ///< y.data()
-  std::vector<double> grad;   ///< grad[i] = d y / d xs[i]
-  SquareMatrix hess;          ///< hess[i][j] = d2 y / d xs[i] d xs[j]
+  double value = 0.0;        ///< y.data()
+  std::vector<double> grad;  ///< grad[i] = d y / d xs[i]
+  SquareMatrix hess;         ///< hess[i][j] = d2 y / d xs[i] d xs[j]
 };
 
 namespace detail::value_hessian {
@@ -82,7 +82,8 @@ inline void run_blocks(const Plan& plan, const std::vector<Row>& x_rows, std::si
         first);
     run_plan<K>(plan, rows.get());
     for (std::size_t i = 0; i < n; ++i) {
-      if (x_rows[i] != absent) take(i, rows.get() + (std::size_t{plan.nodes} + x_rows[i]) * K, first);
+      if (x_rows[i] != absent)
+        take(i, rows.get() + (std::size_t{plan.nodes} + x_rows[i]) * K, first);
     }
   }
 }

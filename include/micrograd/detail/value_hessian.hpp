@@ -12,9 +12,9 @@
 /// Memory: one step (16 bytes) per nonzero partial, 2K doubles per node; no recursion.
 
 #include <array>
-#include <cstdint>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
