@@ -97,6 +97,11 @@ struct user_value_backward {
 
 namespace higher_order {
 
+/// The second input of an op of one input in chain_rule's first-order path: a leaf that is no
+/// x (`pending` 0), so the fused sweep drops its term; the two-pass sweep adds its -0.0 to
+/// leaf slot 0, which changes nothing. Only ever read.
+inline constinit Node dropped_input{};
+
 /// The chain rule of interior node `n` with adjoint `g`, term for term as backward_step():
 /// `add(input, contribution)` for its first input, then its second. `scalar(node)` gives a
 /// node's value as a T (its number, or a handle to it for T = Value). The registry's ops go
@@ -110,8 +115,10 @@ template <class T, class Scalar, class Add>
     // order does not matter); `add`, the sweep's bookkeeping, is inlined once after it, not
     // once per op (which made g++ leave the cases out of line).
     double dl = 0.0;
-    double dr = 0.0;
-    Node* r = nullptr;  // the second input, set by the binary cases (no reload of the op)
+    double dr = -0.0;  // of an op of one input: the identity of + (the two-pass sweep adds it)
+    // the second input, set by the binary cases (no reload of the op); of an op of one input,
+    // a leaf that is no x, so that `add` needs no test
+    Node* r = &dropped_input;
     with_op_code(
         n->op,
         [&](auto i) __attribute__((always_inline)) {
@@ -137,7 +144,7 @@ template <class T, class Scalar, class Add>
           }
         });
     add(l, dl);
-    if (r != nullptr) add(r, dr);
+    add(r, dr);
   } else {
     with_op_code(
         n->op,
