@@ -209,8 +209,8 @@ inline Slot slot_of(const Node* x, const BackwardOrder& order) {
   return {k < order.interior.size() && order.interior[k] == x, true, k};
 }
 
-/// A node with an adjoint: ready for its chain rule (the fused sweep's stack), or a leaf and
-/// its adjoint so far.
+/// An interior node whose adjoint is complete, with that adjoint, waiting for its chain rule:
+/// an entry of the fused sweep's stack.
 struct NodeAdjoint {
   Node* node;
   double adjoint;
@@ -592,8 +592,9 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 /// `y.backward()` would leave in each x's grad() (from zero) on the same graph. Cost:
 /// backward()'s own sweep with the adjoints in registers, a per-thread stack and slots, no node
 /// made but the results (a second, counting pass when some node has parents outside y's graph,
-/// as for backward()); 1.07x to 1.27x "zero the grads, backward(), read them into new leaves"
-/// in instructions (docs/higher-order.md).
+/// as for backward()); 1.01x to 1.22x "zero the grads, backward(), read them into new leaves"
+/// in instructions (docs/higher-order.md). Second derivatives in numbers, without a derivative
+/// graph: micrograd::hessian and hessian_vector_product (<micrograd/hessian.hpp>).
 ///
 /// `create_graph = true`: the results are Values computed from the graph's own nodes by the op
 /// functors' formulas on Values, so grad() and backward() work on them again, to any order;
