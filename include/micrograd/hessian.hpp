@@ -25,23 +25,45 @@
 
 namespace micrograd {
 
+struct Hessian;
+[[nodiscard]] inline Hessian hessian(const Value& y, const std::vector<Value>& xs);
+
 /// An n x n matrix of doubles, row-major: `m[i][j]`.
 class SquareMatrix {
  public:
   SquareMatrix() = default;
-  explicit SquareMatrix(std::size_t n) : n_(n), entries_(n * n, 0.0) {}
+  /// n x n zeros
+  explicit SquareMatrix(std::size_t n) : SquareMatrix(n, uninitialised) {
+    std::fill_n(entries_.get(), n * n, 0.0);
+  }
+  SquareMatrix(const SquareMatrix& m) : SquareMatrix(m.n_, uninitialised) {
+    std::copy_n(m.entries_.get(), n_ * n_, entries_.get());
+  }
+  SquareMatrix(SquareMatrix&&) noexcept = default;
+  SquareMatrix& operator=(const SquareMatrix& m) {
+    if (this != &m) *this = SquareMatrix(m);
+    return *this;
+  }
+  SquareMatrix& operator=(SquareMatrix&&) noexcept = default;
+  ~SquareMatrix() = default;
+
   [[nodiscard]] std::size_t size() const noexcept { return n_; }
   [[nodiscard]] std::span<double> operator[](std::size_t i) noexcept {
-    return {entries_.data() + i * n_, n_};
+    return {entries_.get() + i * n_, n_};
   }
   [[nodiscard]] std::span<const double> operator[](std::size_t i) const noexcept {
-    return {entries_.data() + i * n_, n_};
+    return {entries_.get() + i * n_, n_};
   }
-  [[nodiscard]] const double* data() const noexcept { return entries_.data(); }
+  [[nodiscard]] const double* data() const noexcept { return entries_.get(); }
 
  private:
+  friend Hessian hessian(const Value&, const std::vector<Value>&);
+  struct Uninitialised {};
+  static constexpr Uninitialised uninitialised{};
+  /// n x n entries to be written (hessian() writes every one)
+  SquareMatrix(std::size_t n, Uninitialised) : n_(n), entries_(new double[n * n]) {}
   std::size_t n_ = 0;
-  std::vector<double> entries_;
+  std::unique_ptr<double[]> entries_;
 };
 
 /// The dynamic engine's ct::Hessian: value, gradient and Hessian with respect to chosen nodes.
@@ -53,15 +75,6 @@ struct Hessian {
 
 namespace detail::value_hessian {
 
-/// Sets `rows` to 0 in pieces of 1 KiB: glibc's memset zeroes a larger piece with
-/// `rep stosb`, which callgrind counts a byte at a time (1 instruction per byte, not 1 per 32).
-inline void zero(double* rows, std::size_t size) noexcept {
-  constexpr std::size_t piece = 128;
-  for (std::size_t i = 0; i < size; i += piece) {
-    std::memset(rows + i, 0, std::min(piece, size - i) * sizeof(double));
-  }
-}
-
 /// Runs `plan` in blocks of K of the `directions`; `seed(tangent_of, first)` adds the seeds of
 /// directions first .. first + K - 1 through `tangent_of(i)`, the K tangents of xs[i] (null if
 /// y does not depend on it); `take(i, tangents, first)` gets the K tangents of xs[i]'s adjoint
@@ -69,12 +82,11 @@ inline void zero(double* rows, std::size_t size) noexcept {
 template <std::size_t K, class Seed, class Take>
 inline void run_blocks(const Plan& plan, const std::vector<Row>& x_rows, std::size_t directions,
                        Seed&& seed, Take&& take) {
-  constexpr Row absent = ~Row{0};
-  const std::size_t size = std::size_t{2} * plan.nodes * K;
-  const std::unique_ptr<double[]> rows(new double[size]);  // not value-initialised: zero()
+  // not value-initialised: the plan zeroes the rows that need it
+  const std::unique_ptr<double[]> rows(new double[std::size_t{2} * plan.nodes * K]);
   const std::size_t n = x_rows.size();
   for (std::size_t first = 0; first < directions; first += K) {
-    zero(rows.get(), size);
+    zero_rows<K>(plan, rows.get());
     seed(
         [&](std::size_t i) -> double* {
           return x_rows[i] == absent ? nullptr : rows.get() + std::size_t{x_rows[i]} * K;
@@ -99,14 +111,14 @@ inline bool with_plan(Node* root, const std::vector<Value>& xs, F&& f) {
   if (has_user_op(order)) return false;
   const std::size_t size = order.interior.size();
   for (std::size_t k = 0; k < size; ++k) order.interior[k]->pending = static_cast<std::uint32_t>(k);
-  Plan plan;
-  make_plan(order, plan);
-  std::vector<Row> x_rows;  // the row of each x, ~0 where y does not depend on it
+  std::vector<Row> x_rows;  // the row of each x, `absent` where y does not depend on it
   x_rows.reserve(xs.size());
   for (const Value& x : xs) {
     const higher_order::Slot s = higher_order::slot_of(ValueAccess::node(x), order);
-    x_rows.push_back(!s.found ? ~Row{0} : static_cast<Row>(s.interior ? s.index : size + s.index));
+    x_rows.push_back(!s.found ? absent : static_cast<Row>(s.interior ? s.index : size + s.index));
   }
+  Plan plan;
+  make_plan(order, x_rows, plan);
   f(plan, x_rows);
   return true;
 }
@@ -140,15 +152,20 @@ inline void with_block_size(std::size_t directions, Body&& body) {
   namespace vh = detail::value_hessian;
   detail::Node* const root = detail::ValueAccess::node(y);
   const std::size_t n = xs.size();
-  Hessian h{root->data, std::vector<double>(n, 0.0), SquareMatrix(n)};
+  Hessian h{root->data, std::vector<double>(n, 0.0), SquareMatrix(n, SquareMatrix::uninitialised)};
   if (n == 0) return h;
   if (root->is_leaf()) {
+    std::fill_n(h.hess[0].data(), n * n, 0.0);
     for (std::size_t i = 0; i < n; ++i) h.grad[i] = detail::ValueAccess::node(xs[i]) == root;
     return h;
   }
   const bool swept = vh::with_plan(root, xs, [&](const auto& plan, const auto& x_rows) {
     for (std::size_t i = 0; i < n; ++i) {
-      if (x_rows[i] != ~vh::Row{0}) h.grad[i] = plan.adjoint[x_rows[i]];
+      if (x_rows[i] != vh::absent) {
+        h.grad[i] = plan.adjoint[x_rows[i]];
+      } else {  // y does not depend on it; the other rows are written below
+        std::fill_n(h.hess[i].data(), n, 0.0);
+      }
     }
     vh::with_block_size(n, [&]<std::size_t K>() {
       vh::run_blocks<K>(
@@ -159,7 +176,12 @@ inline void with_block_size(std::size_t directions, Body&& body) {
             }
           },
           [&](std::size_t i, const double* t, std::size_t first) {
-            std::memcpy(h.hess[i].data() + first, t, std::min(K, n - first) * sizeof(double));
+            double* const row = h.hess[i].data() + first;
+            if (first + K <= n) {
+              std::memcpy(row, t, K * sizeof(double));  // a constant size: inline moves
+            } else {
+              std::memcpy(row, t, (n - first) * sizeof(double));
+            }
           });
     });
   });

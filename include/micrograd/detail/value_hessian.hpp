@@ -56,18 +56,23 @@ template <std::size_t K>
 /// row k; leaf i: row interior + i) and, `nodes` rows further, its adjoint's tangent.
 using Row = std::uint32_t;
 
-/// One step of the tangent program: row `dst` += `c` * row `src`.
+/// One step of the tangent program: row `dst` += `c` * row `src`, or = where `dst` carries
+/// `first_write` (the row's first write: no zeroing, no load).
 struct Step {
   double c;
   Row dst;
   Row src;
 };
+inline constexpr Row first_write = Row{1} << 31;
 
 /// What one sweep on numbers leaves for the blocks of directions: the tangent program (the
 /// forward steps, children first, then the reverse ones, parents first; partials that are
-/// exactly 0 dropped) and the adjoints' values, the gradient, indexed by row.
+/// exactly 0 dropped), the rows a block must zero first (read before any step writes them, or
+/// taken without a write: the seeded xs', leaves', the root's adjoint's) and the adjoints'
+/// values, the gradient, indexed by row.
 struct Plan {
   std::vector<Step> steps;
+  std::vector<Row> zero_rows;
   std::vector<double> adjoint;  ///< d y / d node, by row (first `nodes` rows)
   Row nodes = 0;                ///< interior + leaves
 };
@@ -94,13 +99,33 @@ inline bool has_user_op(const BackwardOrder& order) noexcept {
 /// input's contribution backward(x, out, g) has the tangent sum_p (d backward / d p) p' over
 /// the formula's arguments p = x (or a, b), out, g, the partials from one run of the op's
 /// generic formula on Dual<P> (unit tangents), the p' the forward tangents and the adjoint's.
-inline void make_plan(const BackwardOrder& order, Plan& plan) {
+/// `x_rows`: the forward rows the caller seeds (`absent` for none), whose adjoint rows it reads.
+inline constexpr Row absent = ~Row{0};
+inline void make_plan(const BackwardOrder& order, const std::vector<Row>& x_rows, Plan& plan) {
   const Row interior = static_cast<Row>(order.interior.size());
   const Row nodes = interior + static_cast<Row>(order.leaves.size());
   plan.nodes = nodes;
   plan.steps.clear();
-  const auto step = [&](double c, Row dst, Row src) {
-    if (c != 0.0) plan.steps.push_back({c, dst, src});  // an exact 0 adds nothing
+  plan.steps.reserve(std::size_t{4} * interior);
+  plan.zero_rows.clear();
+  std::vector<std::uint8_t> written(std::size_t{2} * nodes, 0);  // bytes: vector<bool> is slow
+  const auto zeroed = [&](Row r) __attribute__((always_inline)) {
+    if (!written[r]) {
+      written[r] = 1;
+      plan.zero_rows.push_back(r);
+    }
+  };
+  for (const Row r : x_rows) {
+    if (r != absent) zeroed(r);  // the seeds go there before the steps run
+  }
+  const auto step = [&](double c, Row dst, Row src) __attribute__((always_inline)) {
+    if (c == 0.0) return;  // an exact 0 adds nothing
+    zeroed(src);
+    if (!written[dst]) {
+      written[dst] = 1;
+      dst |= first_write;
+    }
+    plan.steps.push_back({c, dst, src});
   };
   for (Row k = interior; k-- > 0;) {
     Node* const n = order.interior[k];
@@ -160,13 +185,51 @@ inline void make_plan(const BackwardOrder& order, Plan& plan) {
         },
         [] {});
   }
+  for (const Row r : x_rows) {
+    if (r != absent) zeroed(nodes + r);  // read by the caller
+  }
 }
 
-/// Runs the tangent program on K directions at once: `rows` holds 2 * plan.nodes rows of K
-/// tangents, the seeds already in the forward rows of the xs, zeros elsewhere.
+/// `t[0, K) = c * u[0, K)`, add_scaled's rule.
+template <std::size_t K>
+[[gnu::always_inline]] inline void set_scaled(double* t, double c, const double* u) {
+  if (std::isfinite(c)) [[likely]] {
+    std::size_t j = 0;
+#pragma GCC unroll 8
+    for (; j + 2 <= K; j += 2) {
+      DoublePair y;
+      std::memcpy(&y, u + j, sizeof y);
+      y *= c;
+      std::memcpy(t + j, &y, sizeof y);
+    }
+    if (j < K) t[j] = c * u[j];
+  } else {
+    for (std::size_t j = 0; j < K; ++j) t[j] = term(c, u[j]);
+  }
+}
+
+/// Zeroes `plan`'s zero rows of `rows` (2 * plan.nodes rows of K tangents); the caller then
+/// adds its seeds and runs the program (run_plan).
+template <std::size_t K>
+inline void zero_rows(const Plan& plan, double* rows) noexcept {
+  for (const Row r : plan.zero_rows) {
+    double* const t = rows + std::size_t{r} * K;
+#pragma GCC unroll 8
+    for (std::size_t j = 0; j < K; ++j) t[j] = 0.0;
+  }
+}
+
+/// Runs the tangent program on K directions at once over `rows`.
 template <std::size_t K>
 inline void run_plan(const Plan& plan, double* rows) {
-  for (const Step& s : plan.steps) add_scaled<K>(rows + s.dst * K, s.c, rows + s.src * K);
+  for (const Step& s : plan.steps) {
+    const double* const u = rows + std::size_t{s.src} * K;
+    if (s.dst & first_write) {
+      set_scaled<K>(rows + std::size_t{s.dst & ~first_write} * K, s.c, u);
+    } else {
+      add_scaled<K>(rows + std::size_t{s.dst} * K, s.c, u);
+    }
+  }
 }
 
 }  // namespace micrograd::detail::value_hessian
