@@ -129,17 +129,21 @@ TEST(Hessian, ClosedFormsUnusedLeafRootAndEmpty) {
   EXPECT_TRUE(hessian(f, {}).grad.empty());
   EXPECT_EQ(hessian(f, {}).hess.size(), 0U);
   EXPECT_THROW((void)hessian_vector_product(f, {x, y}, {1.0}), std::invalid_argument);
-  // more than one block of directions (8 at a time): 20 inputs, f = (sum x_i)^2 / 2 + prod-ish
-  std::vector<Value> xs;
-  for (int i = 0; i < 20; ++i) xs.emplace_back(0.1 * i - 0.7);
-  Value sum(0.0);
-  for (const Value& v : xs) sum = sum + v;
-  const Value q = sum * sum * 0.5 + xs[3] * xs[17];
-  const micrograd::Hessian hq = hessian(q, xs);
-  for (std::size_t i = 0; i < 20; ++i) {
-    for (std::size_t j = 0; j < 20; ++j) {
-      const double want = 1.0 + ((i == 3 && j == 17) || (i == 17 && j == 3) ? 1.0 : 0.0);
-      EXPECT_DOUBLE_EQ(hq.hess[i][j], want) << i << "," << j;
+  // blocks of every size (hessian.hpp picks 1, 2, 4, 8, 12 or 16 directions at a time) and
+  // more than one block: f = (sum x_i)^2 / 2 + x_3 x_last
+  for (const std::size_t size : {1, 2, 3, 7, 16, 20, 40}) {
+    std::vector<Value> xs;
+    for (std::size_t i = 0; i < size; ++i) xs.emplace_back(0.1 * static_cast<double>(i) - 0.7);
+    Value sum(0.0);
+    for (const Value& v : xs) sum = sum + v;
+    const std::size_t a = std::min<std::size_t>(3, size - 1), b = size - 1;
+    const Value q = sum * sum * 0.5 + xs[a] * xs[b];
+    const micrograd::Hessian hq = hessian(q, xs);
+    for (std::size_t i = 0; i < size; ++i) {
+      for (std::size_t j = 0; j < size; ++j) {
+        const double want = 1.0 + (i == a && j == b ? 1.0 : 0.0) + (i == b && j == a ? 1.0 : 0.0);
+        EXPECT_DOUBLE_EQ(hq.hess[i][j], want) << size << ": " << i << "," << j;
+      }
     }
   }
 }

@@ -37,7 +37,7 @@ template <std::size_t K>
 [[gnu::always_inline]] inline void add_scaled(double* t, double c, const double* u) {
   if (std::isfinite(c)) [[likely]] {
     std::size_t j = 0;
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (; j + 2 <= K; j += 2) {
       DoublePair x;
       DoublePair y;
@@ -195,7 +195,7 @@ template <std::size_t K>
 [[gnu::always_inline]] inline void set_scaled(double* t, double c, const double* u) {
   if (std::isfinite(c)) [[likely]] {
     std::size_t j = 0;
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (; j + 2 <= K; j += 2) {
       DoublePair y;
       std::memcpy(&y, u + j, sizeof y);
@@ -214,7 +214,7 @@ template <std::size_t K>
 inline void zero_rows(const Plan& plan, double* rows) noexcept {
   for (const Row r : plan.zero_rows) {
     double* const t = rows + std::size_t{r} * K;
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (std::size_t j = 0; j < K; ++j) t[j] = 0.0;
   }
 }
