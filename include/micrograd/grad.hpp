@@ -408,7 +408,8 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
     }
   };
   bool done;
-  bool duplicates = false;  // an x more than once (its result is the first one's number)
+  bool duplicates = false;           // an x more than once (its result is the first one's number)
+  bool interior_xs_or_root = false;  // else every x is a leaf, its result complete
   try {
     bool interior_xs = false;  // the common case, leaves only, needs no check per node
     for (std::size_t i = 0; i < count; ++i) {
@@ -425,8 +426,11 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
         duplicates = duplicates || n->mark == wanted;
         n->mark = wanted;
         interior_xs = true;
+      } else {
+        interior_xs_or_root = true;
       }
     }
+    interior_xs_or_root = interior_xs_or_root || interior_xs;
     done = interior_xs ? fused_sweep<true>(root, s) : fused_sweep<false>(root, s);
   } catch (...) {
     restore_rest_state(root);
@@ -449,7 +453,13 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
       result->data = shared[n->pending - 1];
     }
   };
-  if (!duplicates) {  // each node once: fill and put back at rest in one loop
+  if (!duplicates && !interior_xs_or_root) {  // leaves, each once: their results are complete
+    for (std::size_t i = 0; i < count; ++i) {
+      Node* const n = ValueAccess::node(x[i]);
+      n->pending = 0;
+      n->mark = 0;
+    }
+  } else if (!duplicates) {  // each node once: fill and put back at rest in one loop
     for (std::size_t i = 0; i < count; ++i) {
       Node* const n = ValueAccess::node(x[i]);
       if (!n->is_leaf()) {  // a leaf x's result is complete
