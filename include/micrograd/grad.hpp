@@ -602,7 +602,7 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 /// `y.backward()` would leave in each x's grad() (from zero) on the same graph. Cost:
 /// backward()'s own sweep with the adjoints in registers, a per-thread stack and slots, no node
 /// made but the results (a second, counting pass when some node has parents outside y's graph,
-/// as for backward()); 1.01x to 1.22x "zero the grads, backward(), read them into new leaves"
+/// as for backward()); 1.01x to 1.20x "zero the grads, backward(), read them into new leaves"
 /// in instructions (docs/higher-order.md). Second derivatives in numbers, without a derivative
 /// graph: micrograd::hessian and hessian_vector_product (<micrograd/hessian.hpp>).
 ///

@@ -163,10 +163,12 @@ inline void with_block_size(std::size_t directions, std::size_t nodes, Body&& bo
 /// d2 y / d xs[i] d xs[j] (0 where y does not depend on them; an x may be interior, as for
 /// micrograd::grad, and appear twice), leaving every node's grad() untouched. The numbers of
 /// `grad(grad(y, xs, true)[i], xs)[j]`, to rounding (the gradient bit for bit `grad(y, xs)`'s),
-/// without building a graph: one forward and one reverse pass on dual numbers per 8 xs, about
-/// 17 doubles of scratch per node. A graph with a user op (micrograd::apply) goes through
-/// grad(..., true) twice instead, which needs its backward generic over the scalar type (else
-/// std::invalid_argument names it).
+/// without building a graph: one sweep on numbers makes a program of tangent steps (the op
+/// formulas' partials, from their generic backward on small Duals), then the program runs on up
+/// to 16 xs at a time (scratch: 16 bytes per nonzero partial and at most 32 doubles per node,
+/// 256 MiB of rows at most; costs in docs/higher-order.md). A graph with a user op
+/// (micrograd::apply) goes through grad(..., true) twice instead, which needs its backward generic
+/// over the scalar type (else std::invalid_argument names it).
 [[nodiscard]] inline Hessian hessian(const Value& y, const std::vector<Value>& xs) {
   namespace vh = detail::value_hessian;
   detail::Node* const root = detail::ValueAccess::node(y);
@@ -216,9 +218,10 @@ inline void with_block_size(std::size_t directions, std::size_t nodes, Body&& bo
 }
 
 /// The Hessian of `y` with respect to `xs` times `v` (`v.size() == xs.size()`, else
-/// std::invalid_argument): sum_j d2 y / d xs[i] d xs[j] v[j] for each i, in one forward and
-/// one reverse pass on dual numbers (the cost of a few backward()s), nothing built, no grad()
-/// touched. A graph with a user op goes through grad(..., true) as hessian() does.
+/// std::invalid_argument): sum_j d2 y / d xs[i] d xs[j] v[j] for each i, by hessian()'s
+/// program run on the one direction v (making the program costs most), nothing built, no
+/// grad() touched. A graph with a user op goes through
+/// grad(..., true) as hessian() does.
 [[nodiscard]] inline std::vector<double> hessian_vector_product(const Value& y,
                                                                 const std::vector<Value>& xs,
                                                                 const std::vector<double>& v) {
