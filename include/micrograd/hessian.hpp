@@ -132,10 +132,10 @@ template <class Body>
 inline void with_block_size(std::size_t directions, std::size_t nodes, Body&& body) {
   constexpr std::size_t sizes[] = {1, 2, 4, 8, 12, 16};
   std::size_t best = 1;
-  double best_cost = 0.0;
+  std::size_t best_cost = 0;
   for (const std::size_t k : sizes) {
     if (k > 1 && 2 * nodes * k > (std::size_t{1} << 25)) break;
-    const double cost = static_cast<double>((directions + k - 1) / k) * (10.0 + 2.25 * k);
+    const std::size_t cost = (directions + k - 1) / k * (40 + 9 * k);  // in quarters
     if (k == 1 || cost < best_cost) {
       best = k;
       best_cost = cost;
