@@ -97,8 +97,10 @@ inline bool has_user_op(const BackwardOrder& order) noexcept {
 /// as ct::hessian takes it, so kinks follow PyTorch's derivative) times the input's tangent.
 /// Reverse, in backward()'s order (so the adjoints are backward()'s sums, bit for bit): an
 /// input's contribution backward(x, out, g) has the tangent sum_p (d backward / d p) p' over
-/// the formula's arguments p = x (or a, b), out, g, the partials from one run of the op's
-/// generic formula on Dual<P> (unit tangents), the p' the forward tangents and the adjoint's.
+/// the formula's arguments p = x (or a, b), out, g, the p' the forward tangents and the
+/// adjoint's: the partials in x (a, b) and out from one run of the op's generic formula on
+/// Dual<2> (Dual<3>), unit tangents and g a constant; the one in g is the slope (the formulas
+/// are linear in g).
 /// `x_rows`: the forward rows the caller seeds (`absent` for none), whose adjoint rows it reads.
 inline constexpr Row absent = ~Row{0};
 inline void make_plan(const BackwardOrder& order, const std::vector<Row>& x_rows, Plan& plan) {
@@ -127,20 +129,27 @@ inline void make_plan(const BackwardOrder& order, const std::vector<Row>& x_rows
     }
     plan.steps.push_back({c, dst, src});
   };
+  // backward(inputs, out, 1) of node k for its inputs: the forward slopes, and the partials of
+  // the (linear in g) backward formula in g below
+  std::vector<std::array<double, 2>> slopes(interior);
   for (Row k = interior; k-- > 0;) {
     Node* const n = order.interior[k];
     Node* const l = n->lhs;
+    std::array<double, 2>& slope = slopes[k];
     with_op_code(
         n->op,
         [&](auto i) {
           using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
-          step(load_op<Op>(n).backward(l->data, n->data, 1.0), k, row_of(l, interior));
+          slope[0] = load_op<Op>(n).backward(l->data, n->data, 1.0);
+          step(slope[0], k, row_of(l, interior));
         },
         [&](auto i) {
           using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
           Node* const r = n->rhs;
-          step(Op::backward_lhs(l->data, r->data, n->data, 1.0), k, row_of(l, interior));
-          step(Op::backward_rhs(l->data, r->data, n->data, 1.0), k, row_of(r, interior));
+          slope[0] = Op::backward_lhs(l->data, r->data, n->data, 1.0);
+          slope[1] = Op::backward_rhs(l->data, r->data, n->data, 1.0);
+          step(slope[0], k, row_of(l, interior));
+          step(slope[1], k, row_of(r, interior));
         },
         [] {});
   }
@@ -157,31 +166,33 @@ inline void make_plan(const BackwardOrder& order, const std::vector<Row>& x_rows
         n->op,
         [&](auto i) {
           using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
-          using D = Dual<3>;
+          using D = Dual<2>;
           // op'(x) times out's adjoint
-          const D c = load_op<Op>(n).backward(D::variable(l->data, 0), D::variable(n->data, 1),
-                                              D::variable(g, 2));
+          const D c =
+              load_op<Op>(n).backward(D::variable(l->data, 0), D::variable(n->data, 1), D(g));
           plan.adjoint[dl - nodes] += c.v;
           step(c.d[0], dl, row_of(l, interior));
           step(c.d[1], dl, k);
-          step(c.d[2], dl, nodes + k);
+          step(slopes[k][0], dl, nodes + k);
         },
         [&](auto i) {
           using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
-          using D = Dual<4>;
+          using D = Dual<3>;
           Node* const r = n->rhs;
           const D a = D::variable(l->data, 0);
           const D b = D::variable(r->data, 1);
           const D out = D::variable(n->data, 2);
-          const D gd = D::variable(g, 3);
+          const D gd(g);  // its partial is the slope
           const Row dr = nodes + row_of(r, interior);
-          const Row src[4] = {dl - nodes, dr - nodes, k, nodes + k};
+          const Row src[3] = {dl - nodes, dr - nodes, k};
           const D cl = Op::backward_lhs(a, b, out, gd);
           const D cr = Op::backward_rhs(a, b, out, gd);
           plan.adjoint[dl - nodes] += cl.v;
           plan.adjoint[dr - nodes] += cr.v;
-          for (std::size_t p = 0; p < 4; ++p) step(cl.d[p], dl, src[p]);
-          for (std::size_t p = 0; p < 4; ++p) step(cr.d[p], dr, src[p]);
+          for (std::size_t p = 0; p < 3; ++p) step(cl.d[p], dl, src[p]);
+          step(slopes[k][0], dl, nodes + k);
+          for (std::size_t p = 0; p < 3; ++p) step(cr.d[p], dr, src[p]);
+          step(slopes[k][1], dr, nodes + k);
         },
         [] {});
   }
