@@ -148,6 +148,26 @@ TEST(Hessian, ClosedFormsUnusedLeafRootAndEmpty) {
   }
 }
 
+// Third derivatives: the Hessian of a create_graph result (a graph whose nodes are also read by
+// the original graph: parents outside it) against grad twice more.
+TEST(Hessian, OfCreateGraphResults) {
+  const Value x(0.7), y(-1.3), z(2.1);
+  const std::vector<Value> xyz{x, y, z};
+  const Value f = (x * y).tanh() * z.exp() + (x / z).sin() * y.pow(3.0);
+  const std::vector<Value> g = grad(f, xyz, true);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const micrograd::Hessian h = hessian(g[i], xyz);
+    const std::vector<std::vector<double>> want = hessian_twice(g[i], xyz);
+    EXPECT_EQ(bits(h.value), bits(g[i].data()));
+    for (std::size_t j = 0; j < 3; ++j) {
+      for (std::size_t k = 0; k < 3; ++k) {
+        EXPECT_TRUE(close(h.hess[j][k], want[j][k]))
+            << i << j << k << ": " << h.hess[j][k] << " vs " << want[j][k];
+      }
+    }
+  }
+}
+
 namespace {
 
 /// sin, generic: hessian() goes through grad twice for it
