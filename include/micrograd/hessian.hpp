@@ -75,52 +75,106 @@ struct Hessian {
 
 namespace detail::value_hessian {
 
-/// Runs `plan` in blocks of K of the `directions`; `seed(tangent_of, first)` adds the seeds of
-/// directions first .. first + K - 1 through `tangent_of(i)`, the K tangents of xs[i] (null if
-/// y does not depend on it); `take(i, tangents, first)` gets the K tangents of xs[i]'s adjoint
-/// (d2 y / d xs[i] d direction) of that block.
+/// micrograd::hessian's scratch. Each thread keeps one between calls (capacity and all, as
+/// micrograd::grad's), so that a call on a small graph allocates nothing but its results; one
+/// grown past `kept_bytes` is freed after use.
+struct Scratch {
+  BackwardOrder order;
+  Plan plan;
+  std::vector<Row> x_rows;   ///< the row of each x, `absent` where y does not depend on it
+  std::vector<double> rows;  ///< the tangent rows of one block (2 * plan.nodes * K)
+  bool busy = false;         ///< lent out
+  static constexpr std::size_t kept_bytes = std::size_t{1} << 22;
+  [[nodiscard]] std::size_t bytes() const noexcept {
+    return (order.interior.capacity() + order.leaves.capacity()) * sizeof(Node*) +
+           plan.steps.capacity() * sizeof(Step) +
+           (plan.zero_rows.capacity() + x_rows.capacity()) * sizeof(Row) +
+           (plan.adjoint.capacity() + rows.capacity()) * sizeof(double) + plan.written.capacity() +
+           plan.slopes.capacity() * 2 * sizeof(double);
+  }
+};
+/// This thread's scratch; `thread_scratch_gone` tells a call from another thread_local's
+/// destructor, after this one's, to use a scratch of its own.
+inline thread_local bool thread_scratch_gone = false;  // constant-initialised, no destructor
+struct ThreadScratch {
+  Scratch scratch;
+  ~ThreadScratch() { thread_scratch_gone = true; }
+};
+inline thread_local ThreadScratch thread_scratch;
+
+/// Gives `s` back: emptied, freed if large.
+struct ScratchLease {
+  Scratch& s;
+  ~ScratchLease() {
+    if (s.bytes() > Scratch::kept_bytes) s = Scratch{};
+    s.order.interior.clear();
+    s.order.leaves.clear();
+    s.busy = false;
+  }
+};
+
+/// Runs `plan` in blocks of K of the `directions` over `rows`; `seed(tangent_of, first)` adds
+/// the seeds of directions first .. first + K - 1 through `tangent_of(i)`, the K tangents of
+/// xs[i] (null if y does not depend on it); `take(i, tangents, first)` gets the K tangents of
+/// xs[i]'s adjoint (d2 y / d xs[i] d direction) of that block.
 template <std::size_t K, class Seed, class Take>
 inline void run_blocks(const Plan& plan, const std::vector<Row>& x_rows, std::size_t directions,
-                       Seed&& seed, Take&& take) {
-  // not value-initialised: the plan zeroes the rows that need it
-  const std::unique_ptr<double[]> rows(new double[std::size_t{2} * plan.nodes * K]);
+                       std::vector<double>& row_storage, Seed&& seed, Take&& take) {
+  // grown (never shrunk) without zeroing a row twice: the plan zeroes the rows that need it
+  const std::size_t size = std::size_t{2} * plan.nodes * K;
+  if (row_storage.size() < size) row_storage.resize(size);
+  double* const rows = row_storage.data();
   const std::size_t n = x_rows.size();
   for (std::size_t first = 0; first < directions; first += K) {
-    zero_rows<K>(plan, rows.get());
+    zero_rows<K>(plan, rows);
     seed(
         [&](std::size_t i) -> double* {
-          return x_rows[i] == absent ? nullptr : rows.get() + std::size_t{x_rows[i]} * K;
+          return x_rows[i] == absent ? nullptr : rows + std::size_t{x_rows[i]} * K;
         },
         first);
-    run_plan<K>(plan, rows.get());
+    run_plan<K>(plan, rows);
     for (std::size_t i = 0; i < n; ++i) {
-      if (x_rows[i] != absent)
-        take(i, rows.get() + (std::size_t{plan.nodes} + x_rows[i]) * K, first);
+      if (x_rows[i] != absent) take(i, rows + (std::size_t{plan.nodes} + x_rows[i]) * K, first);
     }
   }
 }
 
-/// Runs `f(plan, x_rows)` with the plan of the graph of `root` and the rows of the xs, the
-/// graph at rest again however f ends. Returns false, without calling f, when the graph holds
-/// a user op (its formulas are not known on Duals).
+/// Runs `f(plan, x_rows, rows)` with the plan of the graph of `root`, the rows of the xs and
+/// the storage for the tangent rows, in scratch `s`, the graph at rest again however f ends.
+/// Returns false, without calling f, when the graph holds a user op (its formulas are not
+/// known on Duals).
 template <class F>
-inline bool with_plan(Node* root, const std::vector<Value>& xs, F&& f) {
-  BackwardOrder order;
+inline bool with_plan_in(Scratch& s, Node* root, const std::vector<Value>& xs, F&& f) {
+  s.busy = true;
+  const ScratchLease lease{s};
+  BackwardOrder& order = s.order;
+  order.interior.clear();
+  order.leaves.clear();
   backward_order(root, order);
   const higher_order::OrderGuard guard{order};
   if (has_user_op(order)) return false;
   const std::size_t size = order.interior.size();
   for (std::size_t k = 0; k < size; ++k) order.interior[k]->pending = static_cast<std::uint32_t>(k);
-  std::vector<Row> x_rows;  // the row of each x, `absent` where y does not depend on it
-  x_rows.reserve(xs.size());
+  std::vector<Row>& x_rows = s.x_rows;
+  x_rows.clear();
   for (const Value& x : xs) {
-    const higher_order::Slot s = higher_order::slot_of(ValueAccess::node(x), order);
-    x_rows.push_back(!s.found ? absent : static_cast<Row>(s.interior ? s.index : size + s.index));
+    const higher_order::Slot sl = higher_order::slot_of(ValueAccess::node(x), order);
+    x_rows.push_back(!sl.found ? absent
+                               : static_cast<Row>(sl.interior ? sl.index : size + sl.index));
   }
-  Plan plan;
-  make_plan(order, x_rows, plan);
-  f(plan, x_rows);
+  make_plan(order, x_rows, s.plan);
+  f(s.plan, x_rows, s.rows);
   return true;
+}
+
+/// with_plan_in through this thread's scratch (a fresh one if it is lent out or gone).
+template <class F>
+inline bool with_plan(Node* root, const std::vector<Value>& xs, F&& f) {
+  if (thread_scratch_gone || thread_scratch.scratch.busy) [[unlikely]] {
+    Scratch own;
+    return with_plan_in(own, root, xs, f);
+  }
+  return with_plan_in(thread_scratch.scratch, root, xs, f);
 }
 
 /// Runs `body.template operator()<K>()` with the block size K of least estimated cost for
@@ -180,7 +234,7 @@ inline void with_block_size(std::size_t directions, std::size_t nodes, Body&& bo
     for (std::size_t i = 0; i < n; ++i) h.grad[i] = detail::ValueAccess::node(xs[i]) == root;
     return h;
   }
-  const bool swept = vh::with_plan(root, xs, [&](const auto& plan, const auto& x_rows) {
+  const bool swept = vh::with_plan(root, xs, [&](const auto& plan, const auto& x_rows, auto& rows) {
     for (std::size_t i = 0; i < n; ++i) {
       if (x_rows[i] != vh::absent) {
         h.grad[i] = plan.adjoint[x_rows[i]];
@@ -190,7 +244,7 @@ inline void with_block_size(std::size_t directions, std::size_t nodes, Body&& bo
     }
     vh::with_block_size(n, plan.nodes, [&]<std::size_t K>() {
       vh::run_blocks<K>(
-          plan, x_rows, n,
+          plan, x_rows, n, rows,
           [&](auto&& tangent_of, std::size_t first) {  // the unit vectors of xs[first ..]
             for (std::size_t j = 0; j < K && first + j < n; ++j) {
               if (double* const t = tangent_of(first + j)) t[j] += 1.0;
@@ -234,9 +288,9 @@ inline void with_block_size(std::size_t directions, std::size_t nodes, Body&& bo
   std::vector<double> hv(n, 0.0);
   detail::Node* const root = detail::ValueAccess::node(y);
   if (n == 0 || root->is_leaf()) return hv;
-  const bool swept = vh::with_plan(root, xs, [&](const auto& plan, const auto& x_rows) {
+  const bool swept = vh::with_plan(root, xs, [&](const auto& plan, const auto& x_rows, auto& rows) {
     vh::run_blocks<1>(
-        plan, x_rows, 1,
+        plan, x_rows, 1, rows,
         [&](auto&& tangent_of, std::size_t) {
           for (std::size_t i = 0; i < n; ++i) {
             if (double* const t = tangent_of(i)) t[0] += v[i];

@@ -75,6 +75,9 @@ struct Plan {
   std::vector<Row> zero_rows;
   std::vector<double> adjoint;  ///< d y / d node, by row (first `nodes` rows)
   Row nodes = 0;                ///< interior + leaves
+  // make_plan's scratch, kept with the plan so that a reused plan allocates nothing
+  std::vector<std::uint8_t> written;  ///< by row: written or zeroed (bytes: vector<bool> is slow)
+  std::vector<std::array<double, 2>> slopes;  ///< by interior node: backward(inputs, out, 1)
 };
 
 /// The row of `n`'s forward tangent (interior node k holds k in `pending`, leaf i holds i).
@@ -110,7 +113,8 @@ inline void make_plan(const BackwardOrder& order, const std::vector<Row>& x_rows
   plan.steps.clear();
   plan.steps.reserve(std::size_t{4} * interior);
   plan.zero_rows.clear();
-  std::vector<std::uint8_t> written(std::size_t{2} * nodes, 0);  // bytes: vector<bool> is slow
+  std::vector<std::uint8_t>& written = plan.written;
+  written.assign(std::size_t{2} * nodes, 0);
   const auto zeroed = [&](Row r) __attribute__((always_inline)) {
     if (!written[r]) {
       written[r] = 1;
@@ -131,7 +135,8 @@ inline void make_plan(const BackwardOrder& order, const std::vector<Row>& x_rows
   };
   // backward(inputs, out, 1) of node k for its inputs: the forward slopes, and the partials of
   // the (linear in g) backward formula in g below
-  std::vector<std::array<double, 2>> slopes(interior);
+  std::vector<std::array<double, 2>>& slopes = plan.slopes;
+  slopes.resize(interior);
   for (Row k = interior; k-- > 0;) {
     Node* const n = order.interior[k];
     Node* const l = n->lhs;
