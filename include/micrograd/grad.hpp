@@ -12,6 +12,7 @@
 
 #include "micrograd/detail/config.hpp"
 
+#include <bit>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -261,7 +262,7 @@ class RegisterStack {
 /// `kept_entries` is freed after use.
 struct Scratch {
   BackwardOrder order;             ///< the two-pass sweep's order
-  std::vector<double> interior;    ///< adjoints of interior nodes (fused: of shared ones, and xs)
+  std::vector<double> interior;    ///< adjoints of interior nodes (fused: of the interior xs)
   std::vector<double> leaves;      ///< the two-pass sweep's adjoints of leaves
   std::vector<NodeAdjoint> ready;  ///< the fused sweep's stack (its size is its capacity)
   bool busy = false;  ///< lent out (a user op's backward calling grad() gets a fresh one)
@@ -291,25 +292,23 @@ struct ScratchLease {
   }
 };
 
-/// An interior node's slot in the fused sweep's `shared`, kept in its `link` while the sweep
+/// The adjoint so far of a node with several parents, kept in its `link` while the fused sweep
 /// runs (the sweep's stack is a vector, so `link` is free).
-inline void set_slot(Node* n, std::size_t slot) noexcept {
-  n->link = reinterpret_cast<Node*>(static_cast<std::uintptr_t>(slot));
+inline void set_adjoint_in_link(Node* n, double adjoint) noexcept {
+  n->link = std::bit_cast<Node*>(adjoint);
 }
-inline std::size_t slot_in_link(const Node* n) noexcept {
-  return static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(n->link));
-}
+inline double adjoint_in_link(const Node* n) noexcept { return std::bit_cast<double>(n->link); }
 
 /// `mark` during the fused sweep: a leaf x that got a contribution; an interior x (its adjoint
 /// is kept when it is processed), and one processed (its adjoint in `shared` slot `pending` - 1).
 inline constexpr std::uint8_t leaf_reached = 1, wanted = 4, wanted_found = 5;
 
 /// The fused sweep proper (see fused_first_order): backward()'s optimistic sweep from `root`
-/// with the adjoints in registers, on the stack `s.ready` and in slots, never in the nodes.
-/// A leaf x has `pending` 1 and sums into its result, the leaf `link` points to: the first
-/// contribution as it is (then `mark` 1), the later ones added; the other leaves have
-/// `pending` 0 and their contributions are dropped. A node with several parents
-/// sums in `s.interior`, from its first contribution as it is. `InteriorXs`: some interior x is
+/// with the adjoints in registers, on the stack `s.ready` and in `link`s, never in the nodes'
+/// grads. A leaf x has `pending` 1 and sums into its result, the leaf `link` points to: the
+/// first contribution as it is (then `mark` 1), the later ones added; the other leaves have
+/// `pending` 0 and their contributions are dropped. A node with several parents sums in its
+/// own `link`, from its first contribution as it is. `InteriorXs`: some interior x is
 /// marked `wanted`. Returns false when the sweep got stuck on parents outside the graph (the
 /// graph is then left as it is: the caller restores it).
 template <bool InteriorXs>
@@ -344,20 +343,19 @@ inline bool fused_sweep(Node* root, Scratch& s) {
       ready(in, g);
       return;
     }
-    std::size_t slot;
-    if (in->pending == 0) {  // the first contribution of this pass, as it is
-      slot = shared.size();
-      shared.push(g);
-      set_slot(in, slot);
+    // its adjoint so far in its `link` (free: the stack is a vector)
+    double sum = g;  // the first contribution of this pass, as it is
+    if (in->pending == 0) {
       ++root->pending;
     } else {
-      slot = slot_in_link(in);
-      shared[slot] += g;
+      sum = adjoint_in_link(in) + g;
     }
     if (++in->pending == in->parents()) {
       in->pending = 0;
       --root->pending;
-      ready(in, shared[slot]);
+      ready(in, sum);
+    } else {
+      set_adjoint_in_link(in, sum);
     }
   };
   Node* n = root;
@@ -387,10 +385,10 @@ inline bool fused_sweep(Node* root, Scratch& s) {
 }
 
 /// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
-/// its stack and, for the nodes with several parents and the interior xs, in slots, never in
-/// the graph's nodes. The results are made first: a leaf x sums straight into its result (the
-/// x's `link`, with `pending` 1 to tell it from the other leaves, which are not written at all).
-/// Appends d root / d xs[i] to `out` (as leaves) and returns true; returns false, with the
+/// its stack, in the `link` of the nodes with several parents and, for the interior xs, in
+/// slots, never in the nodes' grads. The results are made first: a leaf x sums straight into its
+/// result (the x's `link`, with `pending` 1 to tell it from the other leaves, which are not written
+/// at all). Appends d root / d xs[i] to `out` (as leaves) and returns true; returns false, with the
 /// graph at rest and the results made but not filled in, when the sweep gets stuck on parents
 /// outside the graph (then backward() would go on counting: the two-pass sweep below does the
 /// same).
@@ -600,11 +598,12 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 ///
 /// `create_graph = false`: the results are new leaves holding the numbers, bit for bit what
 /// `y.backward()` would leave in each x's grad() (from zero) on the same graph. Cost:
-/// backward()'s own sweep with the adjoints in registers, a per-thread stack and slots, no node
-/// made but the results (a second, counting pass when some node has parents outside y's graph,
-/// as for backward()); 1.01x to 1.20x "zero the grads, backward(), read them into new leaves"
-/// in instructions (docs/higher-order.md). Second derivatives in numbers, without a derivative
-/// graph: micrograd::hessian and hessian_vector_product (<micrograd/hessian.hpp>).
+/// backward()'s own sweep with the adjoints in registers, a per-thread stack and the nodes'
+/// `link`s, no node made but the results (a second, counting pass when some node has parents
+/// outside y's graph, as for backward()); about "zero the grads, backward(), read them into new
+/// leaves" in instructions, a little more on small graphs (docs/higher-order.md). Second
+/// derivatives in numbers, without a derivative graph: micrograd::hessian and
+/// hessian_vector_product (<micrograd/hessian.hpp>).
 ///
 /// `create_graph = true`: the results are Values computed from the graph's own nodes by the op
 /// functors' formulas on Values, so grad() and backward() work on them again, to any order;
