@@ -299,14 +299,17 @@ inline void set_adjoint_in_link(Node* n, double adjoint) noexcept {
 }
 inline double adjoint_in_link(const Node* n) noexcept { return std::bit_cast<double>(n->link); }
 
-/// `mark` during the fused sweep: a leaf x that got a contribution; an interior x (its adjoint
-/// is kept when it is processed), and one processed (its adjoint in `shared` slot `pending` - 1).
-inline constexpr std::uint8_t leaf_reached = 1, wanted = 4, wanted_found = 5;
+/// `pending` of a leaf x during the fused sweep: before and after its first contribution (the
+/// other leaves keep 0).
+inline constexpr std::uint32_t leaf_x = 1, leaf_x_reached = 2;
+/// `mark` during the fused sweep: an interior x (its adjoint is kept when it is processed), and
+/// one processed (its adjoint in `shared` slot `pending` - 1).
+inline constexpr std::uint8_t wanted = 4, wanted_found = 5;
 
 /// The fused sweep proper (see fused_first_order): backward()'s optimistic sweep from `root`
 /// with the adjoints in registers, on the stack `s.ready` and in `link`s, never in the nodes'
 /// grads. A leaf x has `pending` 1 and sums into its result, the leaf `link` points to: the
-/// first contribution as it is (then `mark` 1), the later ones added; the other leaves have
+/// first contribution as it is (then `pending` 2), the later ones added; the other leaves have
 /// `pending` 0 and their contributions are dropped. A node with several parents sums in its
 /// own `link`, from its first contribution as it is. `InteriorXs`: some interior x is
 /// marked `wanted`. Returns false when the sweep got stuck on parents outside the graph (the
@@ -330,9 +333,9 @@ inline bool fused_sweep(Node* root, Scratch& s) {
   const auto add = [&](Node * in, double g) __attribute__((always_inline)) {
     if (in->is_leaf()) {
       if (in->pending != 0) {  // an x: its result, a leaf, is `link`
-        if (in->mark == 0) {
+        if (in->pending == leaf_x) {
           in->link->data = g;  // the first contribution as it is
-          in->mark = leaf_reached;
+          in->pending = leaf_x_reached;
         } else {
           in->link->data += g;
         }
@@ -415,7 +418,7 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
       out.emplace_back(0.0);  // d root / d x where root does not depend on x
       if (n->is_leaf()) {
         if (n->pending == 0) {
-          n->pending = 1;
+          n->pending = leaf_x;
           n->link = ValueAccess::node(out.back());
         } else {
           duplicates = true;
@@ -444,7 +447,7 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
   // The numbers not summed in place: interior xs, the root, a leaf's second appearance.
   const auto fill = [&](Node * n, Node * result) __attribute__((always_inline)) {
     if (n->is_leaf()) {
-      if (n->mark == leaf_reached && n->link != result) result->data = n->link->data;
+      if (n->pending == leaf_x_reached && n->link != result) result->data = n->link->data;
     } else if (n == root) {
       result->data = 1.0;
     } else if (n->mark == wanted_found) {
@@ -452,11 +455,7 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
     }
   };
   if (!duplicates && !interior_xs_or_root) {  // leaves, each once: their results are complete
-    for (std::size_t i = 0; i < count; ++i) {
-      Node* const n = ValueAccess::node(x[i]);
-      n->pending = 0;
-      n->mark = 0;
-    }
+    for (std::size_t i = 0; i < count; ++i) ValueAccess::node(x[i])->pending = 0;
   } else if (!duplicates) {  // each node once: fill and put back at rest in one loop
     for (std::size_t i = 0; i < count; ++i) {
       Node* const n = ValueAccess::node(x[i]);
