@@ -11,8 +11,12 @@
 //             grad(y, leaves)'s cost (issue 13).
 //   grad      micrograd::grad(y, leaves), read the results
 //   graph     micrograd::grad(y, leaves, true), read the results (and free their graphs)
-//   hessian   Neuron16 only: the 33 x 33 Hessian, grad with create_graph then grad of each
-//             entry of the gradient (checked against the Hessian written out by hand)
+//   hessian   Neuron16 only: the 33 x 33 Hessian by micrograd::hessian (forward over reverse
+//             on dual numbers; checked against the Hessian written out by hand)
+//   hessian_twice  the same Hessian by grad with create_graph, then grad of each entry of the
+//             gradient
+//   hvp       Neuron16 only: the Hessian times the vector of ones, by
+//             micrograd::hessian_vector_product (checked against the rows' sums by hand)
 // Instructions per call = (Ir(2N) - Ir(N)) / N under valgrind --tool=callgrind
 // (docs/higher-order.md has the commands and the figures).
 #include <cmath>
@@ -21,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include <micrograd/hessian.hpp>
 #include <micrograd/nn.hpp>
 #include <micrograd/value.hpp>
 
@@ -95,6 +100,14 @@ Graph mlp_step(micrograd::MLP& model) {
       escape(r.data());
       for (std::size_t i = 0; i < r.size(); ++i) out[i] = r[i].data();
     } else if (how == "hessian") {
+      const micrograd::Hessian h = micrograd::hessian(g.y, g.leaves);
+      const std::size_t n = g.leaves.size();
+      for (std::size_t i = 0; i < n * n; ++i) out[i] = h.hess.data()[i];
+    } else if (how == "hvp") {
+      const std::vector<double> hv = micrograd::hessian_vector_product(
+          g.y, g.leaves, std::vector<double>(g.leaves.size(), 1.0));
+      for (std::size_t i = 0; i < hv.size(); ++i) out[i] = hv[i];
+    } else if (how == "hessian_twice") {
       const std::vector<Value> d = micrograd::grad(g.y, g.leaves, true);
       const std::size_t n = g.leaves.size();
       for (std::size_t i = 0; i < n; ++i) {
@@ -115,7 +128,7 @@ int main(int argc, char** argv) {
   if (argc != 4) {
     std::fprintf(stderr,
                  "usage: bench_grad_count {Neuron16|MLPStep|Chain} "
-                 "{backward|values|grad|graph|hessian} N\n");
+                 "{backward|values|grad|graph|hessian|hessian_twice|hvp} N\n");
     return 2;
   }
   const std::string_view which = argv[1];
@@ -123,20 +136,20 @@ int main(int argc, char** argv) {
   const long calls = std::atol(argv[3]);
   if ((which != "Neuron16" && which != "MLPStep" && which != "Chain") ||
       (how != "backward" && how != "values" && how != "grad" && how != "graph" &&
-       how != "hessian")) {
+       how != "hessian" && how != "hessian_twice" && how != "hvp")) {
     std::fprintf(stderr, "unknown graph or contender\n");
     return 2;
   }
   micrograd::MLP model(3, {4, 4, 1}, 42);
   Graph g = which == "Neuron16" ? neuron16() : which == "Chain" ? chain() : mlp_step(model);
   const std::size_t n = g.leaves.size();
-  if (how == "hessian") {
+  if (how == "hessian" || how == "hessian_twice" || how == "hvp") {
     if (which != "Neuron16") {
       std::fprintf(stderr, "hessian: Neuron16 only\n");
       return 2;
     }
     std::vector<double> h(n * n);
-    run(g, how, calls, h.data());
+    run(g, how, calls, h.data());  // hvp: h[i] = sum_j H_ij
     // by hand: o = tanh(s), s = b + sum w_i x_i; d2o/dudv = -2 o (1 - o^2) s_u s_v + (1 - o^2) s_uv
     const double o = g.y.data();
     const double d1 = 1.0 - o * o;
@@ -147,13 +160,19 @@ int main(int argc, char** argv) {
     }
     ds[32] = 1.0;
     for (std::size_t i = 0; i < n && calls > 0; ++i) {
+      double row_sum = 0.0;
       for (std::size_t j = 0; j < n; ++j) {
         const bool pair = (i < 16 && j == i + 16) || (j < 16 && i == j + 16);
         const double want = -2.0 * o * d1 * ds[i] * ds[j] + (pair ? d1 : 0.0);
-        if (std::abs(h[i * n + j] - want) > 1e-12 * (1.0 + std::abs(want))) {
+        row_sum += want;
+        if (how != "hvp" && std::abs(h[i * n + j] - want) > 1e-12 * (1.0 + std::abs(want))) {
           std::fprintf(stderr, "Hessian entry %zu,%zu differs from the hand-written one\n", i, j);
           return 1;
         }
+      }
+      if (how == "hvp" && std::abs(h[i] - row_sum) > 1e-12 * (1.0 + std::abs(row_sum))) {
+        std::fprintf(stderr, "Hv entry %zu differs from the hand-written one\n", i);
+        return 1;
       }
     }
     std::printf("%zu x %zu Hessian, %.17g\n", n, n, h[1]);

@@ -12,6 +12,7 @@
 
 #include "micrograd/detail/config.hpp"
 
+#include <bit>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -97,6 +98,11 @@ struct user_value_backward {
 
 namespace higher_order {
 
+/// The second input of an op of one input in chain_rule's first-order path: a leaf that is no
+/// x (`pending` 0), so the fused sweep drops its term; the two-pass sweep adds its -0.0 to
+/// leaf slot 0, which changes nothing. Only ever read.
+inline constinit Node dropped_input{};
+
 /// The chain rule of interior node `n` with adjoint `g`, term for term as backward_step():
 /// `add(input, contribution)` for its first input, then its second. `scalar(node)` gives a
 /// node's value as a T (its number, or a handle to it for T = Value). The registry's ops go
@@ -110,8 +116,10 @@ template <class T, class Scalar, class Add>
     // order does not matter); `add`, the sweep's bookkeeping, is inlined once after it, not
     // once per op (which made g++ leave the cases out of line).
     double dl = 0.0;
-    double dr = 0.0;
-    Node* r = nullptr;  // the second input, set by the binary cases (no reload of the op)
+    double dr = -0.0;  // of an op of one input: the identity of + (the two-pass sweep adds it)
+    // the second input, set by the binary cases (no reload of the op); of an op of one input,
+    // a leaf that is no x, so that `add` needs no test
+    Node* r = &dropped_input;
     with_op_code(
         n->op,
         [&](auto i) __attribute__((always_inline)) {
@@ -137,7 +145,7 @@ template <class T, class Scalar, class Add>
           }
         });
     add(l, dl);
-    if (r != nullptr) add(r, dr);
+    add(r, dr);
   } else {
     with_op_code(
         n->op,
@@ -202,8 +210,8 @@ inline Slot slot_of(const Node* x, const BackwardOrder& order) {
   return {k < order.interior.size() && order.interior[k] == x, true, k};
 }
 
-/// A node with an adjoint: ready for its chain rule (the fused sweep's stack), or a leaf and
-/// its adjoint so far.
+/// An interior node whose adjoint is complete, with that adjoint, waiting for its chain rule:
+/// an entry of the fused sweep's stack.
 struct NodeAdjoint {
   Node* node;
   double adjoint;
@@ -254,7 +262,7 @@ class RegisterStack {
 /// `kept_entries` is freed after use.
 struct Scratch {
   BackwardOrder order;             ///< the two-pass sweep's order
-  std::vector<double> interior;    ///< adjoints of interior nodes (fused: of shared ones, and xs)
+  std::vector<double> interior;    ///< adjoints of interior nodes (fused: of the interior xs)
   std::vector<double> leaves;      ///< the two-pass sweep's adjoints of leaves
   std::vector<NodeAdjoint> ready;  ///< the fused sweep's stack (its size is its capacity)
   bool busy = false;  ///< lent out (a user op's backward calling grad() gets a fresh one)
@@ -284,25 +292,26 @@ struct ScratchLease {
   }
 };
 
-/// An interior node's slot in the fused sweep's `shared`, kept in its `link` while the sweep
+/// The adjoint so far of a node with several parents, kept in its `link` while the fused sweep
 /// runs (the sweep's stack is a vector, so `link` is free).
-inline void set_slot(Node* n, std::size_t slot) noexcept {
-  n->link = reinterpret_cast<Node*>(static_cast<std::uintptr_t>(slot));
+inline void set_adjoint_in_link(Node* n, double adjoint) noexcept {
+  n->link = std::bit_cast<Node*>(adjoint);
 }
-inline std::size_t slot_in_link(const Node* n) noexcept {
-  return static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(n->link));
-}
+inline double adjoint_in_link(const Node* n) noexcept { return std::bit_cast<double>(n->link); }
 
-/// `mark` during the fused sweep: a leaf x that got a contribution; an interior x (its adjoint
-/// is kept when it is processed), and one processed (its adjoint in `shared` slot `pending` - 1).
-inline constexpr std::uint8_t leaf_reached = 1, wanted = 4, wanted_found = 5;
+/// `pending` of a leaf x during the fused sweep: before and after its first contribution (the
+/// other leaves keep 0).
+inline constexpr std::uint32_t leaf_x = 1, leaf_x_reached = 2;
+/// `mark` during the fused sweep: an interior x (its adjoint is kept when it is processed), and
+/// one processed (its adjoint in `shared` slot `pending` - 1).
+inline constexpr std::uint8_t wanted = 4, wanted_found = 5;
 
 /// The fused sweep proper (see fused_first_order): backward()'s optimistic sweep from `root`
-/// with the adjoints in registers, on the stack `s.ready` and in slots, never in the nodes.
-/// A leaf x has `pending` 1 and sums into its result, the leaf `link` points to: the first
-/// contribution as it is (then `mark` 1), the later ones added; the other leaves have
-/// `pending` 0 and their contributions are dropped. A node with several parents
-/// sums in `s.interior`, from its first contribution as it is. `InteriorXs`: some interior x is
+/// with the adjoints in registers, on the stack `s.ready` and in `link`s, never in the nodes'
+/// grads. A leaf x has `pending` 1 and sums into its result, the leaf `link` points to: the
+/// first contribution as it is (then `pending` 2), the later ones added; the other leaves have
+/// `pending` 0 and their contributions are dropped. A node with several parents sums in its
+/// own `link`, from its first contribution as it is. `InteriorXs`: some interior x is
 /// marked `wanted`. Returns false when the sweep got stuck on parents outside the graph (the
 /// graph is then left as it is: the caller restores it).
 template <bool InteriorXs>
@@ -324,9 +333,9 @@ inline bool fused_sweep(Node* root, Scratch& s) {
   const auto add = [&](Node * in, double g) __attribute__((always_inline)) {
     if (in->is_leaf()) {
       if (in->pending != 0) {  // an x: its result, a leaf, is `link`
-        if (in->mark == 0) {
+        if (in->pending == leaf_x) {
           in->link->data = g;  // the first contribution as it is
-          in->mark = leaf_reached;
+          in->pending = leaf_x_reached;
         } else {
           in->link->data += g;
         }
@@ -337,20 +346,19 @@ inline bool fused_sweep(Node* root, Scratch& s) {
       ready(in, g);
       return;
     }
-    std::size_t slot;
-    if (in->pending == 0) {  // the first contribution of this pass, as it is
-      slot = shared.size();
-      shared.push(g);
-      set_slot(in, slot);
+    // its adjoint so far in its `link` (free: the stack is a vector)
+    double sum = g;  // the first contribution of this pass, as it is
+    if (in->pending == 0) {
       ++root->pending;
     } else {
-      slot = slot_in_link(in);
-      shared[slot] += g;
+      sum = adjoint_in_link(in) + g;
     }
     if (++in->pending == in->parents()) {
       in->pending = 0;
       --root->pending;
-      ready(in, shared[slot]);
+      ready(in, sum);
+    } else {
+      set_adjoint_in_link(in, sum);
     }
   };
   Node* n = root;
@@ -380,10 +388,10 @@ inline bool fused_sweep(Node* root, Scratch& s) {
 }
 
 /// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
-/// its stack and, for the nodes with several parents and the interior xs, in slots, never in
-/// the graph's nodes. The results are made first: a leaf x sums straight into its result (the
-/// x's `link`, with `pending` 1 to tell it from the other leaves, which are not written at all).
-/// Appends d root / d xs[i] to `out` (as leaves) and returns true; returns false, with the
+/// its stack, in the `link` of the nodes with several parents and, for the interior xs, in
+/// slots, never in the nodes' grads. The results are made first: a leaf x sums straight into its
+/// result (the x's `link`, with `pending` 1 to tell it from the other leaves, which are not written
+/// at all). Appends d root / d xs[i] to `out` (as leaves) and returns true; returns false, with the
 /// graph at rest and the results made but not filled in, when the sweep gets stuck on parents
 /// outside the graph (then backward() would go on counting: the two-pass sweep below does the
 /// same).
@@ -401,7 +409,8 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
     }
   };
   bool done;
-  bool duplicates = false;  // an x more than once (its result is the first one's number)
+  bool duplicates = false;           // an x more than once (its result is the first one's number)
+  bool interior_xs_or_root = false;  // else every x is a leaf, its result complete
   try {
     bool interior_xs = false;  // the common case, leaves only, needs no check per node
     for (std::size_t i = 0; i < count; ++i) {
@@ -409,7 +418,7 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
       out.emplace_back(0.0);  // d root / d x where root does not depend on x
       if (n->is_leaf()) {
         if (n->pending == 0) {
-          n->pending = 1;
+          n->pending = leaf_x;
           n->link = ValueAccess::node(out.back());
         } else {
           duplicates = true;
@@ -418,8 +427,11 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
         duplicates = duplicates || n->mark == wanted;
         n->mark = wanted;
         interior_xs = true;
+      } else {
+        interior_xs_or_root = true;
       }
     }
+    interior_xs_or_root = interior_xs_or_root || interior_xs;
     done = interior_xs ? fused_sweep<true>(root, s) : fused_sweep<false>(root, s);
   } catch (...) {
     restore_rest_state(root);
@@ -435,14 +447,16 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
   // The numbers not summed in place: interior xs, the root, a leaf's second appearance.
   const auto fill = [&](Node * n, Node * result) __attribute__((always_inline)) {
     if (n->is_leaf()) {
-      if (n->mark == leaf_reached && n->link != result) result->data = n->link->data;
+      if (n->pending == leaf_x_reached && n->link != result) result->data = n->link->data;
     } else if (n == root) {
       result->data = 1.0;
     } else if (n->mark == wanted_found) {
       result->data = shared[n->pending - 1];
     }
   };
-  if (!duplicates) {  // each node once: fill and put back at rest in one loop
+  if (!duplicates && !interior_xs_or_root) {  // leaves, each once: their results are complete
+    for (std::size_t i = 0; i < count; ++i) ValueAccess::node(x[i])->pending = 0;
+  } else if (!duplicates) {  // each node once: fill and put back at rest in one loop
     for (std::size_t i = 0; i < count; ++i) {
       Node* const n = ValueAccess::node(x[i]);
       if (!n->is_leaf()) {  // a leaf x's result is complete
@@ -583,10 +597,12 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 ///
 /// `create_graph = false`: the results are new leaves holding the numbers, bit for bit what
 /// `y.backward()` would leave in each x's grad() (from zero) on the same graph. Cost:
-/// backward()'s own sweep with the adjoints in registers, a per-thread stack and slots, no node
-/// made but the results (a second, counting pass when some node has parents outside y's graph,
-/// as for backward()); 1.07x to 1.27x "zero the grads, backward(), read them into new leaves"
-/// in instructions (docs/higher-order.md).
+/// backward()'s own sweep with the adjoints in registers, a per-thread stack and the nodes'
+/// `link`s, no node made but the results (a second, counting pass when some node has parents
+/// outside y's graph, as for backward()); about "zero the grads, backward(), read them into new
+/// leaves" in instructions, a little more on small graphs (docs/higher-order.md). Second
+/// derivatives in numbers, without a derivative graph: micrograd::hessian and
+/// hessian_vector_product (<micrograd/hessian.hpp>).
 ///
 /// `create_graph = true`: the results are Values computed from the graph's own nodes by the op
 /// functors' formulas on Values, so grad() and backward() work on them again, to any order;

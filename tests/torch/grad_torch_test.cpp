@@ -1,5 +1,6 @@
 // Higher-order derivatives against libtorch (issue 13): micrograd::grad with create_graph, twice
-// and three times, and ct::hessian, against torch::autograd::grad(..., create_graph = true), in
+// and three times, micrograd::hessian (forward over reverse, no derivative graph) and
+// ct::hessian, against torch::autograd::grad(..., create_graph = true), in
 // float64. Random DAGs over every op (support/random_program.hpp), one expression per op and
 // per exponent of pow (support/second_order.hpp), and the points where an op's derivative is not
 // differentiable (relu, abs at 0; max, min at a tie), where PyTorch's rule decides. Every
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include <micrograd/hessian.hpp>
 #include <micrograd/value.hpp>
 
 #include "second_order_ct.hpp"
@@ -251,6 +253,64 @@ TEST_F(GradTorch, KinksAsPyTorchCtHessian) {
   w.ct_second.report("ct::hessian, kinks, second order");
   EXPECT_EQ(w.ct_first.failures, 0U) << w.ct_first.first_failures;
   EXPECT_EQ(w.ct_second.failures, 0U) << w.ct_second.first_failures;
+}
+
+// micrograd::hessian (forward over reverse on the dynamic graph) on the same random programs
+// and on every case of support/second_order.hpp, kinks included, against libtorch's Hessians.
+TEST_F(GradTorch, HessianHelperOfRandomDagsAndEveryOp) {
+  Worst dags, cases, kinks;
+  for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+    const micrograd_check::Program p = micrograd_check::generate(seed);
+    const std::vector<Value> m = micrograd_check::build<Value, true, true>(
+        p, [](double x) { return Value(x); }, [](double c) { return c; });
+    const std::vector<Tensor> t = micrograd_check::build<Tensor, false, false>(
+        p, torch_leaf, [](double c) { return micrograd_check::torch_number(c); });
+    const std::size_t n = p.inputs.size();
+    const std::vector<Value> mx(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(n));
+    const std::vector<Tensor> tx(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(n));
+    const micrograd::Hessian h = micrograd::hessian(m.back(), mx);
+    const std::vector<Tensor> tg = torch_grad(t.back(), tx, true);
+    for (std::size_t i = 0; i < n; ++i) {
+      dags.add(h.grad[i], tg[i].item<double>(), "seed " + std::to_string(seed));
+      const std::vector<Tensor> th = torch_grad(tg[i], tx, false);
+      for (std::size_t j = 0; j < n; ++j) {
+        dags.add(h.hess[i][j], th[j].item<double>(),
+                 "seed " + std::to_string(seed) + " d2/dn" + std::to_string(i) + "dn" +
+                     std::to_string(j) + "\n" + micrograd_check::describe(p));
+      }
+    }
+  }
+  for (const micrograd::test::SecondOrderCase& c : micrograd::test::second_order_cases()) {
+    const std::vector<Tensor> tx{torch_leaf(c.at[0]), torch_leaf(c.at[1]), torch_leaf(c.at[2])};
+    const CaseDerivatives want = case_derivatives(
+        c, tx,
+        [](const Tensor& y, const std::vector<Tensor>& x, bool) { return torch_grad(y, x, true); },
+        [](const Tensor& v) { return v.item<double>(); });
+    const std::vector<Value> mx{Value(c.at[0]), Value(c.at[1]), Value(c.at[2])};
+    const Value f = micrograd::test::with_all_op(c.op, [&](auto t) {
+      using Op = typename decltype(t)::type;
+      return Value(micrograd::test::second_order_expression<Op>(mx[0], mx[1], mx[2], c.c));
+    });
+    const micrograd::Hessian h = micrograd::hessian(f, mx);
+    Worst& w = c.kink ? kinks : cases;
+    for (std::size_t i = 0; i < 3; ++i) {
+      w.add(h.grad[i], want.d1[i], c.name + " d/d" + std::to_string(i));
+      for (std::size_t j = 0; j < 3; ++j) {
+        w.add(h.hess[i][j], want.d2[i][j],
+              c.name + " d2/d" + std::to_string(i) + "d" + std::to_string(j));
+      }
+    }
+  }
+  dags.report("micrograd::hessian, gradients and Hessians of 400 random DAGs");
+  cases.report("micrograd::hessian, every op, gradient and Hessian");
+  kinks.report("micrograd::hessian, kinks, gradient and Hessian");
+  for (const Worst* o : {&dags, &cases, &kinks}) {
+    EXPECT_EQ(o->failures, 0U) << o->first_failures;
+    EXPECT_LE(o->rel, 1e-9);
+  }
+  EXPECT_GT(dags.numbers, 10000U);
+  EXPECT_GT(cases.numbers, 300U);
+  EXPECT_EQ(kinks.numbers, 4U * 12U);
 }
 
 }  // namespace
