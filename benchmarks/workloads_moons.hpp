@@ -25,13 +25,14 @@
 namespace bench {
 
 inline constexpr std::size_t hidden = 16;
-using CtModel = moons_demo::CtModel;                                      // ct::MLP<2, 16, 16, 1>
-inline constexpr std::size_t moons_parameters = CtModel::num_parameters;  // 337
+inline constexpr std::size_t moons_parameters = moons_demo::parameter_count;  // 337
 
+/// The notebook's initial parameters, in parameters() order (the same in both engines).
 inline std::vector<double> moons_initial() {
-  const CtModel model(moons_demo::init);
-  const auto p = model.parameters();
-  return {p.begin(), p.end()};
+  const micrograd::MLP model(2, {hidden, hidden, 1}, moons_demo::init);
+  std::vector<double> out;
+  for (const micrograd::Value& p : model.parameters()) out.push_back(p.data());
+  return out;
 }
 
 /// One ReLU (or, if !Relu, linear) layer, parameters per neuron: NIN weights then the bias.

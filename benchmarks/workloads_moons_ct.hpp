@@ -8,9 +8,12 @@
 #include <span>
 #include <vector>
 
+#include "support/moons_demo_ct.hpp"
 #include "workloads_moons.hpp"
 
 namespace bench {
+
+using CtModel = moons_demo::CtModel;  // ct::MLP<2, 16, 16, 1>
 
 /// ct: moons_demo::train_step on ct::MLP<2, 16, 16, 1>.
 struct MoonsCt {

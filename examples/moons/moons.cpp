@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "replay.hpp"
-#include "support/moons_demo.hpp"
+#include "support/moons_demo_ct.hpp"
 
 #ifndef MOONS_DATA_CSV
 #define MOONS_DATA_CSV "data/moons_1337.csv"
