@@ -76,9 +76,7 @@ void BM_DeepChain(benchmark::State& state) {
     bench::deep_chain_dynamic(n, in, out);
     bench::escape(out);
   }
-  state.counters["time_per_node"] = benchmark::Counter(
-      static_cast<double>(bench::chain_nodes(n)),
-      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  bench::count_time_per_node(state, n);
   state.counters["pool_MiB"] =
       static_cast<double>(micrograd::detail::pool_bytes()) / (1024.0 * 1024.0);
 }

@@ -36,9 +36,7 @@ void BM_DeepChainTape(benchmark::State& state) {
     chain.run(in, out);
     escape(out);
   }
-  state.counters["time_per_node"] = benchmark::Counter(
-      static_cast<double>(chain_nodes(n)),
-      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  count_time_per_node(state, n);
 }
 
 }  // namespace

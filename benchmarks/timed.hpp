@@ -79,4 +79,12 @@ void BM_MLPStep(benchmark::State& state) {
   }
 }
 
+/// DeepChain/N's counter `time_per_node`: seconds per node the chain creates (shown as e.g.
+/// "2.9n" = 2.9 ns), for every contender alike.
+inline void count_time_per_node(benchmark::State& state, std::size_t n) {
+  state.counters["time_per_node"] = benchmark::Counter(
+      static_cast<double>(chain_nodes(n)),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 }  // namespace bench
