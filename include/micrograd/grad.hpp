@@ -27,6 +27,7 @@
 #include "micrograd/detail/backward_order.hpp"
 #include "micrograd/detail/node.hpp"
 #include "micrograd/detail/op_codes.hpp"
+#include "micrograd/detail/thread_scratch.hpp"
 #include "micrograd/value.hpp"
 
 namespace micrograd {
@@ -257,38 +258,23 @@ class RegisterStack {
   T* limit_;
 };
 
-/// The first-order sweep's scratch. Each thread keeps one between calls (capacity and all), so
-/// that grad() on a small graph allocates nothing but its results; one that grew past
-/// `kept_entries` is freed after use.
+/// The first-order sweep's scratch, lent per call by detail/thread_scratch.hpp (one per
+/// thread, kept between calls: grad() on a small graph allocates nothing but its results).
 struct Scratch {
   BackwardOrder order;             ///< the two-pass sweep's order
   std::vector<double> interior;    ///< adjoints of interior nodes (fused: of the interior xs)
   std::vector<double> leaves;      ///< the two-pass sweep's adjoints of leaves
   std::vector<NodeAdjoint> ready;  ///< the fused sweep's stack (its size is its capacity)
   bool busy = false;  ///< lent out (a user op's backward calling grad() gets a fresh one)
-  static constexpr std::size_t kept_entries = std::size_t{1} << 16;
-};
-/// This thread's scratch; `thread_scratch_gone` tells a grad() run by another thread_local's
-/// destructor, after this one's, to use a scratch of its own.
-inline thread_local bool thread_scratch_gone = false;  // constant-initialised, no destructor
-struct ThreadScratch {
-  Scratch scratch;
-  ~ThreadScratch() { thread_scratch_gone = true; }
-};
-inline thread_local ThreadScratch thread_scratch;
-
-/// Gives `s` back: cleared, freed if large.
-struct ScratchLease {
-  Scratch& s;
-  ~ScratchLease() {
-    if (s.order.interior.capacity() + s.order.leaves.capacity() + s.interior.capacity() +
-            s.leaves.capacity() + s.ready.capacity() >
-        Scratch::kept_entries) {
-      s = Scratch{};
-    }
-    s.order.interior.clear();
-    s.order.leaves.clear();
-    s.busy = false;
+  static constexpr std::size_t kept_bytes = std::size_t{1} << 19;
+  [[nodiscard]] std::size_t bytes() const noexcept {
+    return (order.interior.capacity() + order.leaves.capacity()) * sizeof(Node*) +
+           (interior.capacity() + leaves.capacity()) * sizeof(double) +
+           ready.capacity() * sizeof(NodeAdjoint);
+  }
+  void clear() noexcept {
+    order.interior.clear();
+    order.leaves.clear();
   }
 };
 
@@ -512,14 +498,6 @@ inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scrat
   }
 }
 
-/// The first-order sweep through scratch `s` (lent for the call).
-inline void sweep_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
-                              std::vector<Value>& out) {
-  s.busy = true;
-  const ScratchLease lease{s};
-  if (!fused_first_order(root, xs, s, out)) two_pass_first_order(root, xs, s, out);
-}
-
 /// create_graph = false: the adjoints as numbers, through this thread's scratch.
 inline std::vector<Value> grad_numbers(Node* root, const std::vector<Value>& xs) {
   std::vector<Value> out;
@@ -528,12 +506,9 @@ inline std::vector<Value> grad_numbers(Node* root, const std::vector<Value>& xs)
     for (const Value& x : xs) out.emplace_back(ValueAccess::node(x) == root ? 1.0 : 0.0);
     return out;
   }
-  if (thread_scratch_gone || thread_scratch.scratch.busy) [[unlikely]] {
-    Scratch own;  // made only when needed (its vectors cost a clear and four checks per call)
-    sweep_first_order(root, xs, own, out);
-  } else {
-    sweep_first_order(root, xs, thread_scratch.scratch, out);
-  }
+  with_thread_scratch<Scratch>([&](Scratch& s) {
+    if (!fused_first_order(root, xs, s, out)) two_pass_first_order(root, xs, s, out);
+  });
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "micrograd/detail/backward_order.hpp"
+#include "micrograd/detail/thread_scratch.hpp"
 #include "micrograd/detail/value_hessian.hpp"
 #include "micrograd/value.hpp"
 
@@ -75,9 +76,9 @@ struct Hessian {
 
 namespace detail::value_hessian {
 
-/// micrograd::hessian's scratch. Each thread keeps one between calls (capacity and all, as
-/// micrograd::grad's), so that a call on a small graph allocates nothing but its results; one
-/// grown past `kept_bytes` is freed after use.
+/// micrograd::hessian's scratch, lent per call by detail/thread_scratch.hpp (one per thread,
+/// kept between calls, as micrograd::grad's: a call on a small graph allocates nothing but its
+/// results).
 struct Scratch {
   BackwardOrder order;
   Plan plan;
@@ -92,27 +93,11 @@ struct Scratch {
            (plan.adjoint.capacity() + rows.capacity()) * sizeof(double) + plan.written.capacity() +
            plan.slopes.capacity() * 2 * sizeof(double);
   }
-};
-/// This thread's scratch; `thread_scratch_gone` tells a call from another thread_local's
-/// destructor, after this one's, to use a scratch of its own.
-inline thread_local bool thread_scratch_gone = false;  // constant-initialised, no destructor
-struct ThreadScratch {
-  Scratch scratch;
-  ~ThreadScratch() { thread_scratch_gone = true; }
-};
-inline thread_local ThreadScratch thread_scratch;
-
-/// Gives `s` back: emptied, freed if large.
-struct ScratchLease {
-  Scratch& s;
-  ~ScratchLease() {
-    if (s.bytes() > Scratch::kept_bytes) s = Scratch{};
-    s.order.interior.clear();
-    s.order.leaves.clear();
-    s.busy = false;
+  void clear() noexcept {
+    order.interior.clear();
+    order.leaves.clear();
   }
 };
-
 /// Runs `plan` in blocks of K of the `directions` over `rows`; `seed(tangent_of, first)` adds
 /// the seeds of directions first .. first + K - 1 through `tangent_of(i)`, the K tangents of
 /// xs[i] (null if y does not depend on it); `take(i, tangents, first)` gets the K tangents of
@@ -140,13 +125,12 @@ inline void run_blocks(const Plan& plan, const std::vector<Row>& x_rows, std::si
 }
 
 /// Runs `f(plan, x_rows, rows)` with the plan of the graph of `root`, the rows of the xs and
-/// the storage for the tangent rows, in scratch `s`, the graph at rest again however f ends.
+/// the storage for the tangent rows, in scratch `s` (lent for the call), the graph at rest again
+/// however f ends.
 /// Returns false, without calling f, when the graph holds a user op (its formulas are not
 /// known on Duals).
 template <class F>
 inline bool with_plan_in(Scratch& s, Node* root, const std::vector<Value>& xs, F&& f) {
-  s.busy = true;
-  const ScratchLease lease{s};
   BackwardOrder& order = s.order;
   order.interior.clear();
   order.leaves.clear();
@@ -170,11 +154,7 @@ inline bool with_plan_in(Scratch& s, Node* root, const std::vector<Value>& xs, F
 /// with_plan_in through this thread's scratch (a fresh one if it is lent out or gone).
 template <class F>
 inline bool with_plan(Node* root, const std::vector<Value>& xs, F&& f) {
-  if (thread_scratch_gone || thread_scratch.scratch.busy) [[unlikely]] {
-    Scratch own;
-    return with_plan_in(own, root, xs, f);
-  }
-  return with_plan_in(thread_scratch.scratch, root, xs, f);
+  return with_thread_scratch<Scratch>([&](Scratch& s) { return with_plan_in(s, root, xs, f); });
 }
 
 /// Runs `body.template operator()<K>()` with the block size K of least estimated cost for

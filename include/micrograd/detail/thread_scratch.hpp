@@ -1,0 +1,66 @@
+#pragma once
+/// \file
+/// Internal: per-thread scratch storage lent to one call at a time (micrograd::grad's sweep,
+/// micrograd::hessian's plan and rows). Do not rely on anything here.
+///
+/// Each thread keeps one `S` between calls, capacity and all, so that a call on a small graph
+/// allocates nothing but its results. A call made while the thread's `S` is lent out (a user
+/// op's backward calling grad()) or after it was destroyed (from a thread_local destructor that
+/// runs later at thread exit) gets a fresh `S` of its own instead. After each call the `S` is
+/// emptied, and freed when it grew past `S::kept_bytes`, so one huge graph does not pin memory.
+///
+/// `S` provides `bool busy` (lent out), `std::size_t bytes() const` (heap bytes it holds),
+/// `static constexpr std::size_t kept_bytes` and `void clear()` (empties it, keeping capacity).
+
+#include <utility>
+
+namespace micrograd::detail {
+
+/// Set when this thread's `S` has been destroyed (constant-initialised, no destructor of its own,
+/// so it can be read from any thread_local destructor).
+template <class S>
+inline thread_local bool thread_scratch_gone = false;
+
+template <class S>
+struct ThreadScratch {
+  S scratch;
+  ThreadScratch() = default;
+  ThreadScratch(const ThreadScratch&) = delete;
+  ThreadScratch& operator=(const ThreadScratch&) = delete;
+  ~ThreadScratch() { thread_scratch_gone<S> = true; }
+};
+template <class S>
+inline thread_local ThreadScratch<S> thread_scratch;
+
+/// Lends `s` for one call: busy meanwhile, then emptied, and freed if it grew large.
+template <class S>
+class ScratchLease {
+ public:
+  explicit ScratchLease(S& s) noexcept : s_(s) { s_.busy = true; }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  ~ScratchLease() {
+    if (s_.bytes() > S::kept_bytes) s_ = S{};
+    s_.clear();
+    s_.busy = false;
+  }
+
+ private:
+  S& s_;
+};
+
+/// `f(s)` with this thread's scratch `s` lent for the call (a fresh one if it is lent out or
+/// gone); returns what f returns.
+template <class S, class F>
+inline decltype(auto) with_thread_scratch(F&& f) {
+  if (thread_scratch_gone<S> || thread_scratch<S>.scratch.busy) [[unlikely]] {
+    S own;
+    const ScratchLease<S> lease(own);
+    return std::forward<F>(f)(own);
+  }
+  S& s = thread_scratch<S>.scratch;
+  const ScratchLease<S> lease(s);
+  return std::forward<F>(f)(s);
+}
+
+}  // namespace micrograd::detail
