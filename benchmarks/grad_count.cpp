@@ -29,6 +29,8 @@
 #include <micrograd/nn.hpp>
 #include <micrograd/value.hpp>
 
+#include "support/seed_data.hpp"
+
 namespace {
 
 using micrograd::Value;
@@ -71,12 +73,10 @@ Graph chain() {
 }
 
 Graph mlp_step(micrograd::MLP& model) {
-  const double xs[4][3] = {{2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-  const double ys[4] = {1.0, -1.0, -1.0, 1.0};
   Graph g;
   Value loss(0.0);
   for (int s = 0; s < 4; ++s) {
-    const Value d = model(std::vector<double>(xs[s], xs[s] + 3))[0] - ys[s];
+    const Value d = model(seed_data::xs[s])[0] - seed_data::ys[s];
     loss = loss + d * d;
   }
   g.y = loss;

@@ -31,6 +31,8 @@
 #include <micrograd/nn.hpp>
 #include <micrograd/value.hpp>
 
+#include "support/seed_data.hpp"
+
 namespace bench {
 
 // ---------------------------------------------------------------------------------------------
@@ -55,10 +57,9 @@ inline std::array<double, neuron16_inputs> neuron16_input() {
 }
 
 /// The seed's samples and targets.
-inline constexpr std::size_t mlp_samples = 4;
-inline constexpr std::array<std::array<double, 3>, mlp_samples> mlp_xs{
-    {{2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}}};
-inline constexpr std::array<double, mlp_samples> mlp_ys{1.0, -1.0, -1.0, 1.0};
+inline constexpr std::size_t mlp_samples = seed_data::samples;
+inline constexpr std::array<std::array<double, 3>, mlp_samples> mlp_xs = seed_data::xs_array;
+inline constexpr std::array<double, mlp_samples> mlp_ys = seed_data::ys_array;
 inline constexpr double mlp_lr = 0.05;
 inline constexpr std::size_t mlp_parameters = 41;
 /// Steps after which an MLPStep state returns to its initial parameters.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "micrograd/nn.hpp"
+#include "support/seed_data.hpp"
 
 using micrograd::MLP;
 using micrograd::Value;
@@ -38,9 +39,8 @@ long resident_kib() {
 TEST(Memory, ResidentMemoryDoesNotGrowOverTraining) {
   const long first = resident_kib();
   if (first < 0) GTEST_SKIP() << "no /proc/self/status on this system";
-  const std::vector<std::vector<double>> xs = {
-      {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-  const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+  const std::vector<std::vector<double>>& xs = seed_data::xs;
+  const std::vector<double>& ys = seed_data::ys;
   MLP model(3, {4, 4, 1});
   long after_10 = 0;
   for (int k = 1; k <= 10000; ++k) {
@@ -71,9 +71,8 @@ TEST(Memory, ResidentMemoryDoesNotGrowOverTraining) {
 
 namespace {
 
-const std::vector<std::vector<double>> kXs = {
-    {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-const std::vector<double> kYs = {1.0, -1.0, -1.0, 1.0};
+const std::vector<std::vector<double>>& kXs = seed_data::xs;
+const std::vector<double>& kYs = seed_data::ys;
 
 // The seed's loss over its four samples, a fresh graph.
 Value seed_loss(MLP& model) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "micrograd/nn.hpp"
+#include "support/seed_data.hpp"
 
 using micrograd::Activation;
 using micrograd::Layer;
@@ -19,9 +20,8 @@ using micrograd::Value;
 
 namespace {
 
-const std::vector<std::vector<double>> xs = {
-    {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+const std::vector<std::vector<double>>& xs = seed_data::xs;
+const std::vector<double>& ys = seed_data::ys;
 
 // The seed's training step; returns the loss before the update.
 double seed_step(MLP& model, double lr = 0.05) {

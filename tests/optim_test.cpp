@@ -14,6 +14,7 @@
 
 #include "micrograd/nn.hpp"
 #include "micrograd/optim.hpp"
+#include "support/seed_data.hpp"
 
 // Every allocation in this program passes here, so a test can count those made by a call. The
 // replacement pair is consistent (malloc/free); g++ 12 cannot see that.
@@ -40,9 +41,8 @@ using micrograd::Value;
 
 namespace {
 
-const std::vector<std::vector<double>> xs = {
-    {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+const std::vector<std::vector<double>>& xs = seed_data::xs;
+const std::vector<double>& ys = seed_data::ys;
 
 // f(p) = 0.5 * c * p^2 for each parameter: grad = c * p, set by hand (no graph).
 void quadratic_grads(std::vector<Value>& ps, double c) {

@@ -18,6 +18,7 @@
 #include "micrograd/micrograd.hpp"
 #include "micrograd/tape.hpp"
 #include "support/random_program.hpp"
+#include "support/seed_data.hpp"
 
 namespace {
 
@@ -218,9 +219,8 @@ TEST(TapeInputs, ALeafRoot) {
 }
 
 TEST(TapeInputs, TheSeedsLoopOnNumbersGivesTheRebuiltLoopsLosses) {
-  const std::vector<std::vector<double>> xs = {
-      {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-  const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+  const std::vector<std::vector<double>>& xs = seed_data::xs;
+  const std::vector<double>& ys = seed_data::ys;
   auto loss_of = [&](const micrograd::MLP& model) {
     Value loss(0.0);
     for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model(xs[i])[0] - ys[i]).pow(2);

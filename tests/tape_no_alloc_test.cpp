@@ -11,6 +11,7 @@
 
 #include "micrograd/nn.hpp"
 #include "micrograd/tape.hpp"
+#include "support/seed_data.hpp"
 
 namespace {
 std::atomic<std::size_t> allocations{0};
@@ -38,9 +39,8 @@ using micrograd::Tape;
 using micrograd::Value;
 
 Value seed_loss(const micrograd::MLP& model) {
-  const std::vector<std::vector<double>> xs = {
-      {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-  const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+  const std::vector<std::vector<double>>& xs = seed_data::xs;
+  const std::vector<double>& ys = seed_data::ys;
   Value loss(0.0);
   for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model(xs[i])[0] - ys[i]).pow(2);
   return loss;

@@ -16,6 +16,7 @@
 #include "micrograd/micrograd.hpp"
 #include "micrograd/tape.hpp"
 #include "support/random_program.hpp"
+#include "support/seed_data.hpp"
 #include "support/user_ops.hpp"
 
 namespace {
@@ -200,9 +201,8 @@ TEST(Tape, UserOpsReplayAsTheRebuiltGraph) {
 
 // ---- the seed's training loop (API.md section 6) --------------------------------------------
 
-const std::vector<std::vector<double>> xs = {
-    {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+const std::vector<std::vector<double>>& xs = seed_data::xs;
+const std::vector<double>& ys = seed_data::ys;
 
 Value seed_loss(const micrograd::MLP& model) {
   Value loss(0.0);

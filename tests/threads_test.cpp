@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "micrograd/nn.hpp"
+#include "support/seed_data.hpp"
 
 using micrograd::MLP;
 using micrograd::Value;
@@ -19,9 +20,8 @@ constexpr int kModels = 8;
 
 // The seed's training loop for `steps` steps from `seed`; returns the final parameters and loss.
 std::vector<double> train(std::uint64_t seed, int steps) {
-  const std::vector<std::vector<double>> xs = {
-      {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-  const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+  const std::vector<std::vector<double>>& xs = seed_data::xs;
+  const std::vector<double>& ys = seed_data::ys;
   MLP model(3, {4, 4, 1}, seed);
   double last = 0.0;
   for (int k = 0; k < steps; ++k) {

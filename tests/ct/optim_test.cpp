@@ -10,6 +10,7 @@
 #include "micrograd/ct.hpp"
 #include "micrograd/nn.hpp"
 #include "micrograd/optim.hpp"
+#include "support/seed_data.hpp"
 
 using micrograd::Adam;
 using micrograd::MLP;
@@ -18,9 +19,8 @@ using micrograd::Value;
 
 namespace {
 
-const std::vector<std::vector<double>> xs = {
-    {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+const std::vector<std::vector<double>>& xs = seed_data::xs;
+const std::vector<double>& ys = seed_data::ys;
 
 // The seed's loss on micrograd::MLP: sum of squared errors.
 Value seed_loss(const MLP& model) {

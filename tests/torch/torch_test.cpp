@@ -25,6 +25,7 @@
 #include "edge_rows.hpp"
 #include "support/op_table.hpp"
 #include "support/random_program.hpp"
+#include "support/seed_data.hpp"
 #include "support/torch_compare.hpp"
 #include "torch_ct.hpp"
 
@@ -577,9 +578,8 @@ TEST_F(Torch, MlpTrainingLoop) {
     return h;
   };
 
-  const std::vector<std::vector<double>> xs{
-      {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-  const std::vector<double> ys{1.0, -1.0, -1.0, 1.0};
+  const std::vector<std::vector<double>>& xs = seed_data::xs;
+  const std::vector<double>& ys = seed_data::ys;
   double max_loss_rel = 0.0;
   for (int step = 0; step < 50; ++step) {
     SCOPED_TRACE("step " + std::to_string(step));

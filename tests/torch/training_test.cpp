@@ -30,6 +30,7 @@
 #include <micrograd/nn.hpp>
 #include <micrograd/optim.hpp>
 
+#include "support/seed_data.hpp"
 #include "torch_ct.hpp"
 
 namespace {
@@ -54,9 +55,8 @@ double difference(double a, double b) {
   return scale >= 1e-2 ? std::fabs(a - b) / scale : std::fabs(a - b);
 }
 
-const std::vector<std::vector<double>> xs = {
-    {2.0, 3.0, -1.0}, {3.0, -1.0, 0.5}, {0.5, 1.0, 1.0}, {1.0, 1.0, -1.0}};
-const std::vector<double> ys = {1.0, -1.0, -1.0, 1.0};
+const std::vector<std::vector<double>>& xs = seed_data::xs;
+const std::vector<double>& ys = seed_data::ys;
 
 // torch.nn.Sequential(Linear(3, 4), Tanh(), Linear(4, 4), Tanh(), Linear(4, 1), Tanh()).
 torch::nn::Sequential seed_sequential() {
