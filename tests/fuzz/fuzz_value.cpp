@@ -1,7 +1,9 @@
 // libFuzzer target: bytes -> a random program over every op -> the dynamic engine's backward,
 // checked against central finite differences wherever the program is smooth; and the program's
 // graph recorded by micrograd::Tape, replayed at other inputs (forward/backward on the nodes, and
-// value_and_grad on numbers), checked against the program run again at those inputs, bit for bit.
+// value_and_grad on numbers), checked against the program run again at those inputs, bit for bit;
+// and micrograd::grad (both modes) and micrograd::hessian's gradient, checked against the grads
+// backward() left, bit for bit, with every grad() left untouched.
 // Also built without libFuzzer as a replay driver over the corpus (see meson.build).
 #include <algorithm>
 #include <cmath>
@@ -13,6 +15,7 @@
 #include <set>
 #include <vector>
 
+#include "micrograd/hessian.hpp"
 #include "micrograd/tape.hpp"
 #include "program.hpp"
 
@@ -25,6 +28,57 @@ namespace {
 /// its operands' order, which the compiler may swap).
 bool same(double a, double b) {
   return std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b));
+}
+
+/// micrograd::grad against what `values.back().backward()` just left in the grads (from 0: every
+/// node is new): with respect to the inputs, then to every value of the program (interior
+/// nodes, the root, the inputs, a node more than once), first order and with create_graph;
+/// and micrograd::hessian's value and gradient. All bit for bit, as grad.hpp and hessian.hpp
+/// promise, and no grad() changed by any of them.
+void check_grad(const std::vector<Value>& inputs, const std::vector<Value>& values) {
+  const Value& out = values.back();
+  std::vector<double> before;
+  for (const Value& v : values) before.push_back(v.grad());
+  const auto expect = [&](const char* what, const std::vector<Value>& xs,
+                          const std::vector<Value>& got) {
+    if (got.size() != xs.size()) {
+      std::fprintf(stderr, "%s: %zu results for %zu xs\n", what, got.size(), xs.size());
+      std::abort();
+    }
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      if (!same(got[i].data(), xs[i].grad())) {
+        std::fprintf(stderr, "%s: d out / d x%zu is %.17g, backward() left %.17g\n", what, i,
+                     got[i].data(), xs[i].grad());
+        std::abort();
+      }
+    }
+  };
+  expect("grad(out, inputs)", inputs, micrograd::grad(out, inputs));
+  expect("grad(out, values)", values, micrograd::grad(out, values));
+  std::vector<Value> twice = values;  // every node twice, in two orders
+  twice.insert(twice.end(), values.rbegin(), values.rend());
+  expect("grad(out, values twice)", twice, micrograd::grad(out, twice));
+  expect("grad(out, inputs, create_graph)", inputs, micrograd::grad(out, inputs, true));
+  const micrograd::Hessian h = micrograd::hessian(out, inputs);
+  if (!same(h.value, out.data())) {
+    std::fprintf(stderr, "hessian: value %.17g, out %.17g\n", h.value, out.data());
+    std::abort();
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!same(h.grad[i], inputs[i].grad())) {
+      std::fprintf(stderr, "hessian: gradient %zu is %.17g, backward() left %.17g\n", i, h.grad[i],
+                   inputs[i].grad());
+      std::abort();
+    }
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double now = values[i].grad();
+    if (std::memcmp(&before[i], &now, sizeof now) != 0) {  // bits: a -0.0 must stay -0.0
+      std::fprintf(stderr, "grad or hessian changed the grad of value %zu: %.17g -> %.17g\n", i,
+                   before[i], now);
+      std::abort();
+    }
+  }
 }
 
 /// Records the graph of `values.back()` (built by `p` on `inputs`), replays it at other inputs
@@ -127,6 +181,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
   }
+  check_grad(inputs, values);
   check_tape(p, inputs, values);
   check_tape_inputs(p, inputs, values);
   if (!fuzz::smooth_at(p, plain)) return 0;
