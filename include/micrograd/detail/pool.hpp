@@ -377,6 +377,8 @@ inline Node* make_node_usable(Node* n) noexcept {
           const std::uint64_t rest = bits & (bits - 1);
           p.room -= static_cast<std::uint32_t>(std::popcount(rest));
           if (~bits == 0) [[likely]] {  // a whole free word: the common case after a step
+            // unrolled: a store (and an address) per node instead of a loop's five instructions
+#pragma GCC unroll 62
             for (std::size_t i = 1; i < 63; ++i) base[i].lhs = base + i + 1;
             base[63].lhs = nullptr;
             p.cache = base + 1;
