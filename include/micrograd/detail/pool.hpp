@@ -463,17 +463,24 @@ inline void FreeBatch::flush(ThreadPool& p) noexcept {
 /// `n` is in another word: writes the collected one, then collects n's word if this thread owns
 /// its chunk and memory is not checked, else returns `n` as return_node() does.
 [[gnu::noinline]] inline void FreeBatch::start(ThreadPool& p, Node* n) noexcept {
-  flush(p);
+  if (word != nullptr) {  // flush()'s write; the fields are all set again below
+    *word |= bits;
+    if (at < p.cursor) p.cursor = at;
+  }
   ChunkHeader* const c = chunk_of(n);
-  if (p.checked || c->owner.load(std::memory_order_relaxed) != &p) {
+  if (p.checked || c->owner.load(std::memory_order_relaxed) != &p) [[unlikely]] {
+    base = 0;
+    word = nullptr;
     return_node(p, n);
     return;
   }
-  const std::size_t i = slot_index(c, n);
-  const std::size_t w = i / 64;
-  base = reinterpret_cast<std::uintptr_t>(slot(c, w * 64));
+  // chunks are aligned to their size, so the address alone gives the word and the slot in it
+  static_assert(words_per_chunk * 64 * sizeof(Node) == chunk_bytes);
+  const std::uintptr_t address = reinterpret_cast<std::uintptr_t>(n);
+  const std::size_t w = (address / (64 * sizeof(Node))) % words_per_chunk;
+  base = address & ~std::uintptr_t{64 * sizeof(Node) - 1};
   word = &c->free_bits[w];
-  bits = std::uint64_t{1} << (i % 64);
+  bits = std::uint64_t{1} << ((address / sizeof(Node)) % 64);
   at = c->cursor_base | w;
 }
 
