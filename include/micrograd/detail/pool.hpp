@@ -11,10 +11,12 @@
 /// (20x slower on micrograd's moons demo). `malloc` is called only when the graphs grow past
 /// anything seen before.
 ///
-/// The scan takes all the free slots of the bitmap word it stops at (up to 64 nodes) and links
-/// them into the cache below in address order, lowest first, so that allocate_node() hands them
-/// out with the same pointer pop as cached nodes: a large graph costs a pop and a link per node,
-/// not a call and a scan. destroy() frees into the bitmaps a word at a time (FreeBatch).
+/// The scan takes all the free slots of the bitmap word it stops at (up to 64 nodes) and
+/// allocate_node() hands them out inline in address order: a whole free word (the common case
+/// after a training step's graph died) as a range of slots, a pointer bump per node; the free
+/// slots of a partly used word linked into the cache below, lowest first. So a large graph costs
+/// a few instructions per node, not a call and a scan, and no load depends on the one before.
+/// destroy() frees into the bitmaps a word at a time (FreeBatch).
 ///
 /// In front of the bitmaps sits a small LIFO cache of free nodes (at most `cache_limit`, 32 KiB):
 /// small graphs (a neuron, a training step of a small MLP) then cost a pointer push and pop per
@@ -121,12 +123,20 @@ inline constexpr std::uint32_t cache_limit = 512;
 static_assert(cache_limit >= 64,
               "allocate_slot puts a bitmap word's free slots in the empty cache");
 
+/// Gives the slots of the range [next, end) back to their chunk's bitmap (at thread exit).
+inline void return_range(ThreadPool& p) noexcept;
+
 /// This thread's node cache, chunks and allocation cursor. Constant-initialised and trivially
 /// destructible, so access is a plain TLS load with no guard; the chunk list is malloc'ed by hand.
 struct ThreadPool {
   /// Free nodes of this thread, linked through `lhs` (any chunk): recently freed ones, or the
-  /// free slots of a bitmap word the scan took (their bits 0 in the chunk's free_bits meanwhile).
+  /// free slots of a partly used bitmap word the scan took (their bits 0 in the chunk's
+  /// free_bits meanwhile).
   Node* cache = nullptr;
+  /// The rest of a whole free bitmap word the scan took: slots [next, end) are free and this
+  /// thread's (their bits 0 meanwhile); `end` is the word's end. Empty (equal) with checked memory.
+  Node* next = nullptr;
+  Node* end = nullptr;
   FreeBatch batch{};  ///< destroy()'s frees into the bitmaps (empty between calls)
   /// Free places in the cache: cache_limit minus the nodes in it while the cache is open; 0
   /// while it is closed (before the thread registered, after its exit handler, checked memory).
@@ -183,6 +193,7 @@ inline ThreadExit::~ThreadExit() {
     p.cache = n->lhs;
     return_node(p, n);
   }
+  return_range(p);
   Depot& d = depot();
   {
     const std::lock_guard lock(d.mutex);
@@ -205,6 +216,14 @@ inline void mark_free(ThreadPool& p, ChunkHeader* c, Node* n) noexcept {
   c->free_bits[w] |= std::uint64_t{1} << (i % 64);
   const std::uint64_t at = c->cursor_base | w;
   if (at < p.cursor) p.cursor = at;
+}
+
+inline void return_range(ThreadPool& p) noexcept {
+  if (p.next == p.end) return;
+  ChunkHeader* const c = chunk_of(p.next);
+  const std::size_t i = slot_index(c, p.next);
+  c->free_bits[i / 64] |= ~std::uint64_t{0} << (i % 64);  // `end` is the word's end
+  p.next = p.end = nullptr;
 }
 
 /// Takes back the nodes other threads freed into this thread's chunks.
@@ -360,8 +379,9 @@ inline Node* make_node_usable(Node* n) noexcept {
   }
 }
 
-/// allocate_node()'s slow path (cache empty): the lowest free slot at or after the cursor; the
-/// other free slots of its bitmap word go into the cache, in address order from its head.
+/// allocate_node()'s slow path (cache and range empty): the lowest free slot at or after the
+/// cursor; the other free slots of its bitmap word become the range (a whole free word) or go
+/// into the cache, in address order from its head.
 [[gnu::noinline]] inline Node* allocate_slot(ThreadPool& p) {
   for (;;) {
     if (p.cursor_chunk() < p.scan) [[likely]] {
@@ -372,18 +392,15 @@ inline Node* make_node_usable(Node* n) noexcept {
           c->free_bits[w] = 0;  // all of the word's free slots are this thread's now
           p.set_cursor(p.cursor_chunk(), w);
           Node* const base = slot(c, w * 64);
-          // The cache is empty and open here (scan is 0 while it is closed), so it has room
-          // for all 63 others: they count as cached nodes.
           const std::uint64_t rest = bits & (bits - 1);
-          p.room -= static_cast<std::uint32_t>(std::popcount(rest));
           if (~bits == 0) [[likely]] {  // a whole free word: the common case after a step
-            // unrolled: a store (and an address) per node instead of a loop's five instructions
-#pragma GCC unroll 62
-            for (std::size_t i = 1; i < 63; ++i) base[i].lhs = base + i + 1;
-            base[63].lhs = nullptr;
-            p.cache = base + 1;
+            p.next = base + 1;          // the range is empty here (allocate_node tried it)
+            p.end = base + 64;
             return base;
           }
+          // The cache is empty and open here (scan is 0 while it is closed), so it has room
+          // for all 63 others: they count as cached nodes.
+          p.room -= static_cast<std::uint32_t>(std::popcount(rest));
           Node** tail = &p.cache;
           for (std::uint64_t r = rest; r != 0; r &= r - 1) {
             Node* const n = base + std::countr_zero(r);
@@ -407,14 +424,18 @@ inline Node* make_node_usable(Node* n) noexcept {
   }
 }
 
-/// A node from this thread's pool: the head of the cache, else the lowest free slot at or after
-/// the cursor. `label` is null, `pending` and `mark` 0, the
+/// A node from this thread's pool: the head of the cache, else the next of the range, else the
+/// lowest free slot at or after the cursor. `label` is null, `pending` and `mark` 0, the
 /// other fields are garbage.
 [[gnu::always_inline]] inline Node* allocate_node() {
   ThreadPool& p = pool;
   if (Node* const n = p.cache; n != nullptr) [[likely]] {
     p.cache = n->lhs;
     ++p.room;
+    return n;
+  }
+  if (Node* const n = p.next; n != p.end) [[likely]] {
+    p.next = n + 1;
     return n;
   }
   return allocate_slot(p);
@@ -520,7 +541,7 @@ inline std::size_t pool_bytes() {
 /// Free nodes of this thread: cached, and free slots of its chunks (for bytes per node).
 inline std::size_t pool_free_nodes() {
   const ThreadPool& p = pool;
-  std::size_t n = p.cached();
+  std::size_t n = p.cached() + static_cast<std::size_t>(p.end - p.next);
   for (std::uint32_t i = 0; i < p.count; ++i) {
     for (const std::uint64_t w : p.chunks[i]->free_bits)
       n += static_cast<std::size_t>(std::popcount(w));
