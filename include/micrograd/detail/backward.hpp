@@ -27,22 +27,12 @@ enum class Sweep {
 
 /// The optimistic sweep's input with several parents (`parents()` >= 2): `pending` is 0 until its
 /// first contribution of this pass, then the parents still to come; `waiting` counts the inputs
-/// that have some but not all of them. Returns the new top of the ready stack.
-[[gnu::noinline]] inline Node* propagate_shared(Node* in, double g, Node* ready,
-                                                std::size_t& waiting) noexcept {
-  if (in->pending == 0) {  // the first contribution of this pass replaces the last pass's
-    in->grad = g;
-    in->pending = in->parents() - 1;
-    ++waiting;
-    return ready;
-  }
-  in->grad += g;
-  if (--in->pending == 0) {
-    --waiting;
-    in->link = ready;
-    ready = in;
-  }
-  return ready;
+/// that have some but not all of them. This is the first contribution, which replaces the last
+/// pass's adjoint (out of line, once per such input; propagate() adds the later ones inline).
+[[gnu::noinline]] inline void propagate_shared(Node* in, double g, std::size_t& waiting) noexcept {
+  in->grad = g;
+  in->pending = in->parents() - 1;
+  ++waiting;
 }
 
 /// Adds `g` into a leaf's gradient. The first contribution a leaf gets is taken as it is while
@@ -72,8 +62,15 @@ template <Sweep S>
       in->grad = g;
       in->link = ready;
       ready = in;
+    } else if (in->pending != 0) {  // a later contribution (most of them): inline
+      in->grad += g;
+      if (--in->pending == 0) {
+        --waiting;
+        in->link = ready;
+        ready = in;
+      }
     } else {
-      ready = propagate_shared(in, g, ready, waiting);
+      propagate_shared(in, g, waiting);
     }
   } else {
     (void)waiting;

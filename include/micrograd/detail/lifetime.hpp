@@ -100,19 +100,12 @@ inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
   Node* cache = p.cache;
   std::uint32_t room = p.room;  // 0 while the cache is closed (checked memory, thread exit)
   FreeBatch& batch = p.batch;   // past the cache: into the bitmaps, a word at a time
-  auto free_one = [&](Node* m) {
-    if constexpr (Labels) free_label(m);
-    if (room != 0) [[likely]] {
-      m->lhs = cache;
-      cache = m;
-      --room;
-    } else {
-      batch.add(p, m);
-    }
-  };
-  Node* stack = nullptr;  // dying interior second inputs still to free
+  Node* stack = nullptr;        // dying interior second inputs still to free
   Node* cur = n;
-  for (;;) {
+  // Frees `cur` with `free_one`, and its inputs whose last reference it held (a dying leaf
+  // second input at once: a deep chain must not stack all its numbers), and moves `cur` on.
+  // False once nothing is left.
+  auto step = [&](auto&& free_one) {
     // Read everything first: once freed, the node may be another thread's again.
     // (`rhs` is read whatever the op: an op of one input keeps its number there, never used as
     // a node; one load is cheaper than choosing.)
@@ -124,7 +117,7 @@ inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
       if (is_binary_code(op)) {
         if ((r->counts -= Node::parent_ref) == 0) {
           if (r->is_leaf()) {
-            free_one(r);  // at once: a deep chain must not stack all its numbers
+            free_one(r);
           } else {
             r->link = stack;
             stack = r;
@@ -133,12 +126,37 @@ inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
       }
       if ((l->counts -= Node::parent_ref) == 0) {
         cur = l;
-        continue;
+        return true;
       }
     }
-    if (stack == nullptr) break;
+    if (stack == nullptr) return false;
     cur = stack;
     stack = cur->link;
+    return true;
+  };
+  auto into_cache = [&](Node* m) {
+    if constexpr (Labels) free_label(m);
+    if (room != 0) [[likely]] {
+      m->lhs = cache;
+      cache = m;
+      --room;
+    } else {
+      batch.add(p, m);
+    }
+  };
+  auto into_bitmaps = [&](Node* m) {
+    if constexpr (Labels) free_label(m);
+    batch.add(p, m);
+  };
+  // Into the cache while it has room, then (a large graph) into the bitmaps with no more tests
+  // of the room.
+  for (;;) {
+    if (room == 0) [[unlikely]] {
+      while (step(into_bitmaps)) {
+      }
+      break;
+    }
+    if (!step(into_cache)) break;
   }
   batch.flush(p);
   p.cache = cache;

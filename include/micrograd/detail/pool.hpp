@@ -11,10 +11,12 @@
 /// (20x slower on micrograd's moons demo). `malloc` is called only when the graphs grow past
 /// anything seen before.
 ///
-/// The scan takes all the free slots of the bitmap word it stops at (the "run", up to 64 nodes)
-/// and allocate_node() hands them out inline in address order, so a large graph costs a bit
-/// operation per node, not a call and a scan. A slot freed meanwhile goes to the bitmap as
-/// usual; destroy() frees into the bitmaps a word at a time (FreeBatch).
+/// The scan takes all the free slots of the bitmap word it stops at (up to 64 nodes) and
+/// allocate_node() hands them out inline in address order: a whole free word (the common case
+/// after a training step's graph died) as a range of slots, a pointer bump per node; the free
+/// slots of a partly used word linked into the cache below, lowest first. So a large graph costs
+/// a few instructions per node, not a call and a scan, and no load depends on the one before.
+/// destroy() frees into the bitmaps a word at a time (FreeBatch).
 ///
 /// In front of the bitmaps sits a small LIFO cache of free nodes (at most `cache_limit`, 32 KiB):
 /// small graphs (a neuron, a training step of a small MLP) then cost a pointer push and pop per
@@ -118,16 +120,23 @@ struct FreeBatch {
 };
 
 inline constexpr std::uint32_t cache_limit = 512;
+static_assert(cache_limit >= 64,
+              "allocate_slot puts a bitmap word's free slots in the empty cache");
+
+/// Gives the slots of the range [next, end) back to their chunk's bitmap (at thread exit).
+inline void return_range(ThreadPool& p) noexcept;
 
 /// This thread's node cache, chunks and allocation cursor. Constant-initialised and trivially
 /// destructible, so access is a plain TLS load with no guard; the chunk list is malloc'ed by hand.
 struct ThreadPool {
-  Node* cache = nullptr;  ///< recently freed nodes, linked through `lhs` (any chunk)
-  /// The run: free slots taken from one bitmap word at once, so that allocate_node() hands them
-  /// out inline in address order. Bit i set: slot `run_base + i` is free and this thread's (its
-  /// bit in the chunk's free_bits is 0 meanwhile). Empty (0) with checked memory.
-  std::uint64_t run = 0;
-  Node* run_base = nullptr;
+  /// Free nodes of this thread, linked through `lhs` (any chunk): recently freed ones, or the
+  /// free slots of a partly used bitmap word the scan took (their bits 0 in the chunk's
+  /// free_bits meanwhile).
+  Node* cache = nullptr;
+  /// The rest of a whole free bitmap word the scan took: slots [next, end) are free and this
+  /// thread's (their bits 0 meanwhile); `end` is the word's end. Empty (equal) with checked memory.
+  Node* next = nullptr;
+  Node* end = nullptr;
   FreeBatch batch{};  ///< destroy()'s frees into the bitmaps (empty between calls)
   /// Free places in the cache: cache_limit minus the nodes in it while the cache is open; 0
   /// while it is closed (before the thread registered, after its exit handler, checked memory).
@@ -157,13 +166,6 @@ struct ThreadPool {
   }
 };
 
-/// Gives the run's slots back to their chunk's bitmap (at thread exit).
-inline void return_run(ThreadPool& p) noexcept {
-  if (p.run == 0) return;
-  ChunkHeader* const c = chunk_of(p.run_base);
-  c->free_bits[slot_index(c, p.run_base) / 64] |= p.run;
-  p.run = 0;
-}
 inline thread_local ThreadPool pool{};
 
 /// When a thread that owned chunks ends, they go to the depot for other threads to adopt.
@@ -191,7 +193,7 @@ inline ThreadExit::~ThreadExit() {
     p.cache = n->lhs;
     return_node(p, n);
   }
-  return_run(p);
+  return_range(p);
   Depot& d = depot();
   {
     const std::lock_guard lock(d.mutex);
@@ -214,6 +216,14 @@ inline void mark_free(ThreadPool& p, ChunkHeader* c, Node* n) noexcept {
   c->free_bits[w] |= std::uint64_t{1} << (i % 64);
   const std::uint64_t at = c->cursor_base | w;
   if (at < p.cursor) p.cursor = at;
+}
+
+inline void return_range(ThreadPool& p) noexcept {
+  if (p.next == p.end) return;
+  ChunkHeader* const c = chunk_of(p.next);
+  const std::size_t i = slot_index(c, p.next);
+  c->free_bits[i / 64] |= ~std::uint64_t{0} << (i % 64);  // `end` is the word's end
+  p.next = p.end = nullptr;
 }
 
 /// Takes back the nodes other threads freed into this thread's chunks.
@@ -369,8 +379,9 @@ inline Node* make_node_usable(Node* n) noexcept {
   }
 }
 
-/// allocate_node()'s slow path (cache and run empty): the lowest free slot at or after the
-/// cursor; the other free slots of its bitmap word become the run.
+/// allocate_node()'s slow path (cache and range empty): the lowest free slot at or after the
+/// cursor; the other free slots of its bitmap word become the range (a whole free word) or go
+/// into the cache, in address order from its head.
 [[gnu::noinline]] inline Node* allocate_slot(ThreadPool& p) {
   for (;;) {
     if (p.cursor_chunk() < p.scan) [[likely]] {
@@ -378,11 +389,26 @@ inline Node* make_node_usable(Node* n) noexcept {
       for (std::uint32_t w = p.cursor_word(); w < words_per_chunk; ++w) {
         const std::uint64_t bits = c->free_bits[w];
         if (bits != 0) [[likely]] {
-          c->free_bits[w] = 0;  // all of the word's free slots become the run (p.run is empty)
+          c->free_bits[w] = 0;  // all of the word's free slots are this thread's now
           p.set_cursor(p.cursor_chunk(), w);
-          p.run = bits & (bits - 1);
-          p.run_base = slot(c, w * 64);
-          return slot(c, w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+          Node* const base = slot(c, w * 64);
+          const std::uint64_t rest = bits & (bits - 1);
+          if (~bits == 0) [[likely]] {  // a whole free word: the common case after a step
+            p.next = base + 1;          // the range is empty here (allocate_node tried it)
+            p.end = base + 64;
+            return base;
+          }
+          // The cache is empty and open here (scan is 0 while it is closed), so it has room
+          // for all 63 others: they count as cached nodes.
+          p.room -= static_cast<std::uint32_t>(std::popcount(rest));
+          Node** tail = &p.cache;
+          for (std::uint64_t r = rest; r != 0; r &= r - 1) {
+            Node* const n = base + std::countr_zero(r);
+            *tail = n;
+            tail = &n->lhs;
+          }
+          *tail = nullptr;
+          return base + std::countr_zero(bits);
         }
       }
       p.set_cursor(p.cursor_chunk() + 1, 0);
@@ -398,8 +424,8 @@ inline Node* make_node_usable(Node* n) noexcept {
   }
 }
 
-/// A node from this thread's pool: the most recently cached one, else the run's lowest, else
-/// the lowest free slot at or after the cursor. `label` is null, `pending` and `mark` 0, the
+/// A node from this thread's pool: the head of the cache, else the next of the range, else the
+/// lowest free slot at or after the cursor. `label` is null, `pending` and `mark` 0, the
 /// other fields are garbage.
 [[gnu::always_inline]] inline Node* allocate_node() {
   ThreadPool& p = pool;
@@ -408,9 +434,9 @@ inline Node* make_node_usable(Node* n) noexcept {
     ++p.room;
     return n;
   }
-  if (const std::uint64_t run = p.run; run != 0) [[likely]] {
-    p.run = run & (run - 1);
-    return p.run_base + std::countr_zero(run);
+  if (Node* const n = p.next; n != p.end) [[likely]] {
+    p.next = n + 1;
+    return n;
   }
   return allocate_slot(p);
 }
@@ -458,17 +484,24 @@ inline void FreeBatch::flush(ThreadPool& p) noexcept {
 /// `n` is in another word: writes the collected one, then collects n's word if this thread owns
 /// its chunk and memory is not checked, else returns `n` as return_node() does.
 [[gnu::noinline]] inline void FreeBatch::start(ThreadPool& p, Node* n) noexcept {
-  flush(p);
+  if (word != nullptr) {  // flush()'s write; the fields are all set again below
+    *word |= bits;
+    if (at < p.cursor) p.cursor = at;
+  }
   ChunkHeader* const c = chunk_of(n);
-  if (p.checked || c->owner.load(std::memory_order_relaxed) != &p) {
+  if (p.checked || c->owner.load(std::memory_order_relaxed) != &p) [[unlikely]] {
+    base = 0;
+    word = nullptr;
     return_node(p, n);
     return;
   }
-  const std::size_t i = slot_index(c, n);
-  const std::size_t w = i / 64;
-  base = reinterpret_cast<std::uintptr_t>(slot(c, w * 64));
+  // chunks are aligned to their size, so the address alone gives the word and the slot in it
+  static_assert(words_per_chunk * 64 * sizeof(Node) == chunk_bytes);
+  const std::uintptr_t address = reinterpret_cast<std::uintptr_t>(n);
+  const std::size_t w = (address / (64 * sizeof(Node))) % words_per_chunk;
+  base = address & ~std::uintptr_t{64 * sizeof(Node) - 1};
   word = &c->free_bits[w];
-  bits = std::uint64_t{1} << (i % 64);
+  bits = std::uint64_t{1} << ((address / sizeof(Node)) % 64);
   at = c->cursor_base | w;
 }
 
@@ -508,7 +541,7 @@ inline std::size_t pool_bytes() {
 /// Free nodes of this thread: cached, and free slots of its chunks (for bytes per node).
 inline std::size_t pool_free_nodes() {
   const ThreadPool& p = pool;
-  std::size_t n = p.cached() + static_cast<std::size_t>(std::popcount(p.run));
+  std::size_t n = p.cached() + static_cast<std::size_t>(p.end - p.next);
   for (std::uint32_t i = 0; i < p.count; ++i) {
     for (const std::uint64_t w : p.chunks[i]->free_bits)
       n += static_cast<std::size_t>(std::popcount(w));
