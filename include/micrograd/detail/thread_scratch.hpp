@@ -29,8 +29,14 @@ struct ThreadScratch {
   ThreadScratch& operator=(const ThreadScratch&) = delete;
   ~ThreadScratch() { thread_scratch_gone<S> = true; }
 };
+/// This thread's `S`, made at its first use. A function's local, not a `thread_local` variable
+/// template: g++ 12 never runs the destructor of a variable template's thread_local instance
+/// at thread exit, so every thread's scratch leaked (valgrind: definitely lost).
 template <class S>
-inline thread_local ThreadScratch<S> thread_scratch;
+inline ThreadScratch<S>& thread_scratch() {
+  thread_local ThreadScratch<S> instance;
+  return instance;
+}
 
 /// Lends `s` for one call: busy meanwhile, then emptied, and freed if it grew large.
 template <class S>
@@ -53,12 +59,12 @@ class ScratchLease {
 /// gone); returns what f returns.
 template <class S, class F>
 inline decltype(auto) with_thread_scratch(F&& f) {
-  if (thread_scratch_gone<S> || thread_scratch<S>.scratch.busy) [[unlikely]] {
+  if (thread_scratch_gone<S> || thread_scratch<S>().scratch.busy) [[unlikely]] {
     S own;
     const ScratchLease<S> lease(own);
     return std::forward<F>(f)(own);
   }
-  S& s = thread_scratch<S>.scratch;
+  S& s = thread_scratch<S>().scratch;
   const ScratchLease<S> lease(s);
   return std::forward<F>(f)(s);
 }
