@@ -17,6 +17,7 @@
 #include "support/op_table.hpp"
 #include "support/random_program.hpp"
 #include "support/second_order.hpp"
+#include "support/user_ops.hpp"
 
 namespace {
 
@@ -333,16 +334,6 @@ struct nested_cube_op {
   }
 };
 
-/// backward on doubles only: first order works, create_graph cannot
-struct double_only_op {
-  static constexpr std::string_view symbol = "softsign";
-  static double value(double x) { return x / (1.0 + std::abs(x)); }
-  static double backward(double x, double, double g) {
-    const double d = 1.0 + std::abs(x);
-    return g / (d * d);
-  }
-};
-
 }  // namespace
 
 TEST(Grad, UserOpsGenericToAnyOrder) {
@@ -377,7 +368,7 @@ TEST(Grad, UserOpWithDoubleBackwardNeedsNoGraphButRefusesCreateGraph) {
   Value x(0.6);
   Value w(2.0);
   const Value u = x * w;
-  const Value y = micrograd::apply<double_only_op>(u) + u.exp();
+  const Value y = micrograd::apply<micrograd_check::softsign_op>(u) + u.exp();
   const double first = grad(y, {x})[0].data();
   try {
     (void)grad(y, {x}, true);

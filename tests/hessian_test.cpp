@@ -17,6 +17,7 @@
 #include "micrograd/hessian.hpp"
 #include "micrograd/value.hpp"
 #include "support/random_program.hpp"
+#include "support/user_ops.hpp"
 
 namespace {
 
@@ -181,16 +182,6 @@ struct generic_sin_op {
   }
 };
 
-/// backward on doubles only: no second order
-struct double_only_op {
-  static constexpr std::string_view symbol = "softsign";
-  static double value(double x) { return x / (1.0 + std::abs(x)); }
-  static double backward(double x, double, double g) {
-    const double d = 1.0 + std::abs(x);
-    return g / (d * d);
-  }
-};
-
 }  // namespace
 
 TEST(Hessian, UserOps) {
@@ -204,7 +195,7 @@ TEST(Hessian, UserOps) {
   const Value s = micrograd::apply<generic_sin_op>(x * y);
   const std::vector<double> hv = hessian_vector_product(s, {x, y}, {1.0, 2.0});
   EXPECT_TRUE(close(hv[0], a.hess[0][0] + 2.0 * a.hess[0][1]));
-  const Value d = micrograd::apply<double_only_op>(x * y);
+  const Value d = micrograd::apply<micrograd_check::softsign_op>(x * y);
   try {
     (void)hessian(d, {x});
     FAIL() << "expected std::invalid_argument";

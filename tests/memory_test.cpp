@@ -39,13 +39,10 @@ long resident_kib() {
 TEST(Memory, ResidentMemoryDoesNotGrowOverTraining) {
   const long first = resident_kib();
   if (first < 0) GTEST_SKIP() << "no /proc/self/status on this system";
-  const std::vector<std::vector<double>>& xs = seed_data::xs;
-  const std::vector<double>& ys = seed_data::ys;
   MLP model(3, {4, 4, 1});
   long after_10 = 0;
   for (int k = 1; k <= 10000; ++k) {
-    Value loss(0.0);
-    for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model(xs[i])[0] - ys[i]).pow(2);
+    Value loss = seed_data::loss(model);
     model.zero_grad();
     loss.backward();
     for (Value p : model.parameters()) p.data() += -0.05 * p.grad();
@@ -62,26 +59,11 @@ TEST(Memory, ResidentMemoryDoesNotGrowOverTraining) {
 #endif
   const std::size_t pool_before = micrograd::detail::pool_bytes();
   {
-    Value loss(0.0);
-    for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model(xs[i])[0] - ys[i]).pow(2);
+    Value loss = seed_data::loss(model);
     loss.backward();
   }
   EXPECT_EQ(micrograd::detail::pool_bytes(), pool_before) << "a training step took new chunks";
 }
-
-namespace {
-
-const std::vector<std::vector<double>>& kXs = seed_data::xs;
-const std::vector<double>& kYs = seed_data::ys;
-
-// The seed's loss over its four samples, a fresh graph.
-Value seed_loss(MLP& model) {
-  Value loss(0.0);
-  for (std::size_t i = 0; i < kXs.size(); ++i) loss = loss + (model(kXs[i])[0] - kYs[i]).pow(2);
-  return loss;
-}
-
-}  // namespace
 
 TEST(Memory, PoolBytesAndFreeNodesStayFlatOverTenThousandSteps) {
   MLP model(3, {4, 4, 1});
@@ -89,7 +71,7 @@ TEST(Memory, PoolBytesAndFreeNodesStayFlatOverTenThousandSteps) {
   std::size_t free_at_10 = 0;
   for (int k = 1; k <= 10000; ++k) {
     {
-      Value loss = seed_loss(model);
+      Value loss = seed_data::loss(model);
       model.zero_grad();
       loss.backward();
       for (Value p : model.parameters()) p.data() += -0.05 * p.grad();
@@ -108,11 +90,11 @@ TEST(Memory, PoolBytesAndFreeNodesStayFlatOverTenThousandSteps) {
 TEST(Memory, AGraphKeptAliveDifferentiatesCorrectlyWhileOthersComeAndGo) {
   // The kept graph's nodes sit among the nodes of every later graph (same thread, same chunks).
   MLP kept_model(3, {4, 4, 1}, 7);
-  Value kept = seed_loss(kept_model);
+  Value kept = seed_data::loss(kept_model);
   const double kept_value = kept.data();
   MLP model(3, {4, 4, 1});
   for (int k = 0; k < 2000; ++k) {
-    Value loss = seed_loss(model);
+    Value loss = seed_data::loss(model);
     model.zero_grad();
     loss.backward();
     for (Value p : model.parameters()) p.data() += -0.05 * p.grad();
@@ -133,7 +115,7 @@ TEST(Memory, AGraphKeptAliveDifferentiatesCorrectlyWhileOthersComeAndGo) {
   for (const Value& p : kept_model.parameters()) kept_grads.push_back(p.grad());
   // The same graph built afresh from the same parameters gives the same numbers, bit for bit.
   kept_model.zero_grad();
-  Value fresh = seed_loss(kept_model);
+  Value fresh = seed_data::loss(kept_model);
   fresh.backward();
   EXPECT_EQ(fresh.data(), kept_value);
   const std::vector<Value> params = kept_model.parameters();

@@ -41,19 +41,9 @@ using micrograd::Value;
 
 namespace {
 
-const std::vector<std::vector<double>>& xs = seed_data::xs;
-const std::vector<double>& ys = seed_data::ys;
-
 // f(p) = 0.5 * c * p^2 for each parameter: grad = c * p, set by hand (no graph).
 void quadratic_grads(std::vector<Value>& ps, double c) {
   for (Value& p : ps) p.grad() = c * p.data();
-}
-
-// The seed's loss on micrograd::MLP: sum of squared errors.
-Value seed_loss(const MLP& model) {
-  Value loss(0.0);
-  for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model.scalar(xs[i]) - ys[i]).pow(2);
-  return loss;
 }
 
 }  // namespace
@@ -138,7 +128,7 @@ TEST(Optimizers, BindToANetworkDirectly) {
   EXPECT_EQ(opt.size(), model.num_parameters());
   const double before = model.parameters()[0].data();
   opt.zero_grad();
-  seed_loss(model).backward();
+  seed_data::loss(model).backward();
   const double g = model.parameters()[0].grad();
   opt.step();
   EXPECT_EQ(model.parameters()[0].data(), before + (-0.05) * g);
@@ -163,7 +153,7 @@ TEST(Optimizers, ScheduleGivesEachStepsLearningRate) {
 TEST(Optimizers, ZeroGradClearsEveryGradient) {
   MLP model(3, {4, 4, 1});
   Adam opt(model.parameters());
-  seed_loss(model).backward();
+  seed_data::loss(model).backward();
   opt.zero_grad();
   for (const Value& p : model.parameters()) EXPECT_EQ(p.grad(), 0.0);
 }
@@ -173,7 +163,7 @@ TEST(Optimizers, StepAndZeroGradAllocateNothing) {
   SGD sgd(model.parameters(), 0.05, 0.9, 1e-4);
   Adam adam(model.parameters(), {.lr = 1e-3, .weight_decay = 1e-4, .amsgrad = true});
   AdamW adamw(model.parameters());
-  seed_loss(model).backward();
+  seed_data::loss(model).backward();
   const std::size_t before = allocations.load();
   for (int k = 0; k < 5; ++k) {
     sgd.step();

@@ -219,22 +219,15 @@ TEST(TapeInputs, ALeafRoot) {
 }
 
 TEST(TapeInputs, TheSeedsLoopOnNumbersGivesTheRebuiltLoopsLosses) {
-  const std::vector<std::vector<double>>& xs = seed_data::xs;
-  const std::vector<double>& ys = seed_data::ys;
-  auto loss_of = [&](const micrograd::MLP& model) {
-    Value loss(0.0);
-    for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model(xs[i])[0] - ys[i]).pow(2);
-    return loss;
-  };
   micrograd::MLP rebuilt(3, {4, 4, 1}), recorded(3, {4, 4, 1});
   const std::vector<Value> params = recorded.parameters();
-  Tape tape(loss_of(recorded), params);
+  Tape tape(seed_data::loss(recorded), params);
   std::vector<double> theta, grad(params.size());
   for (const Value& p : params) theta.push_back(p.data());
   for (int k = 0; k < 30; ++k) {
     const double l = tape.value_and_grad(theta, grad);
     for (std::size_t i = 0; i < theta.size(); ++i) theta[i] += -0.05 * grad[i];
-    Value loss = loss_of(rebuilt);
+    Value loss = seed_data::loss(rebuilt);
     rebuilt.zero_grad();
     loss.backward();
     for (Value p : rebuilt.parameters()) p.data() += -0.05 * p.grad();

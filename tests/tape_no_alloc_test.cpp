@@ -38,22 +38,14 @@ namespace {
 using micrograd::Tape;
 using micrograd::Value;
 
-Value seed_loss(const micrograd::MLP& model) {
-  const std::vector<std::vector<double>>& xs = seed_data::xs;
-  const std::vector<double>& ys = seed_data::ys;
-  Value loss(0.0);
-  for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model(xs[i])[0] - ys[i]).pow(2);
-  return loss;
-}
-
 TEST(TapeNoAlloc, ForwardBackwardAndValueAndGradAllocateNothing) {
   micrograd::MLP model(3, {4, 4, 1});
-  Tape tape(seed_loss(model));
+  Tape tape(seed_data::loss(model));
   micrograd::MLP relu_model(2, {16, 16, 1}, 42, micrograd::Activation::relu,
                             micrograd::Activation::linear);
   Tape relu_tape(relu_model(std::vector<double>{0.5, -0.25})[0]);
   const std::vector<Value> params = model.parameters();
-  Tape inputs_tape(seed_loss(model), params);  // value_and_grad on the parameters as numbers
+  Tape inputs_tape(seed_data::loss(model), params);  // value_and_grad on the parameters as numbers
   std::vector<double> theta, grad(params.size());
   for (const Value& p : params) theta.push_back(p.data());
   const std::size_t before = allocations.load();
@@ -66,7 +58,7 @@ TEST(TapeNoAlloc, ForwardBackwardAndValueAndGradAllocateNothing) {
   }
   EXPECT_EQ(allocations.load(), before);
   // the counter counts: rebuilding the graph allocates (std::vectors of outputs, at least)
-  (void)seed_loss(model);
+  (void)seed_data::loss(model);
   EXPECT_GT(allocations.load(), before);
 }
 

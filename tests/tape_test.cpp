@@ -201,20 +201,11 @@ TEST(Tape, UserOpsReplayAsTheRebuiltGraph) {
 
 // ---- the seed's training loop (API.md section 6) --------------------------------------------
 
-const std::vector<std::vector<double>>& xs = seed_data::xs;
-const std::vector<double>& ys = seed_data::ys;
-
-Value seed_loss(const micrograd::MLP& model) {
-  Value loss(0.0);
-  for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model(xs[i])[0] - ys[i]).pow(2);
-  return loss;
-}
-
 TEST(Tape, SeedTrainingLoopReplayedGivesTheRebuiltLossesBitForBit) {
   micrograd::MLP rebuilt_model(3, {4, 4, 1});
   std::vector<double> rebuilt_losses;
   for (int k = 0; k < 30; ++k) {
-    Value loss = seed_loss(rebuilt_model);
+    Value loss = seed_data::loss(rebuilt_model);
     rebuilt_model.zero_grad();
     loss.backward();
     for (Value p : rebuilt_model.parameters()) p.data() += -0.05 * p.grad();
@@ -222,7 +213,7 @@ TEST(Tape, SeedTrainingLoopReplayedGivesTheRebuiltLossesBitForBit) {
   }
 
   micrograd::MLP model(3, {4, 4, 1});
-  Value loss = seed_loss(model);
+  Value loss = seed_data::loss(model);
   Tape tape(loss);
   for (int k = 0; k < 30; ++k) {
     tape.forward();

@@ -22,13 +22,6 @@ namespace {
 const std::vector<std::vector<double>>& xs = seed_data::xs;
 const std::vector<double>& ys = seed_data::ys;
 
-// The seed's loss on micrograd::MLP: sum of squared errors.
-Value seed_loss(const MLP& model) {
-  Value loss(0.0);
-  for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model.scalar(xs[i]) - ys[i]).pow(2);
-  return loss;
-}
-
 // Its gradient on ct::MLP, through forward_backward (d loss / d y = 2 (y - t)).
 template <class Net>
 void seed_grads(Net& net) {
@@ -52,7 +45,7 @@ TEST(CtOptimizers, DriveMicrogradAndCompileTimeMLPAlike) {
   EXPECT_EQ(compiled.size(), 41u);
   for (int k = 0; k < 30; ++k) {
     dynamic.zero_grad();
-    seed_loss(model).backward();
+    seed_data::loss(model).backward();
     dynamic.step();
     seed_grads(net);
     compiled.step();
@@ -60,7 +53,7 @@ TEST(CtOptimizers, DriveMicrogradAndCompileTimeMLPAlike) {
   const std::vector<Value> ps = model.parameters();
   const auto qs = net.parameters();
   for (std::size_t i = 0; i < ps.size(); ++i) EXPECT_NEAR(ps[i].data(), qs[i], 1e-12) << i;
-  EXPECT_LT(seed_loss(model).data(), 0.5);
+  EXPECT_LT(seed_data::loss(model).data(), 0.5);
 }
 
 TEST(CtOptimizers, ZeroGradClearsEveryGradient) {

@@ -116,12 +116,8 @@ Tensor inputs() {
   return x;
 }
 
-// The seed's loss in both: the sum of squared errors over the four samples.
-Value seed_loss(const MLP& model) {
-  Value loss(0.0);
-  for (std::size_t i = 0; i < xs.size(); ++i) loss = loss + (model.scalar(xs[i]) - ys[i]).pow(2);
-  return loss;
-}
+// The seed's loss in libtorch (seed_data::loss is micrograd's): the sum of squared errors over
+// the four samples.
 Tensor seed_loss(torch::nn::Sequential& s, const Tensor& x, const Tensor& y) {
   return (s->forward(x).squeeze(1) - y).pow(2).sum();
 }
@@ -144,7 +140,7 @@ Trajectory compare_optimizer(MakeOurs make_ours, MakeTheirs make_theirs) {
   Trajectory t;
   for (int k = 0; k < 50; ++k) {
     ours.zero_grad();
-    Value l = seed_loss(model);
+    Value l = seed_data::loss(model);
     l.backward();
     ours.step();
     theirs.zero_grad();
@@ -557,7 +553,7 @@ TEST_F(Training, SavedModelLoadsIntoTorchSequential) {
   micrograd::Adam opt(model.parameters(), 0.05);
   for (int k = 0; k < 10; ++k) {
     opt.zero_grad();
-    seed_loss(model).backward();
+    seed_data::loss(model).backward();
     opt.step();
   }
   const auto path = std::filesystem::temp_directory_path() /
