@@ -99,28 +99,25 @@ struct user_value_backward {
 
 namespace higher_order {
 
-/// The second input of an op of one input in chain_rule's first-order path: a leaf that is no
-/// x (`pending` 0), so the fused sweep drops its term; the two-pass sweep adds its -0.0 to
-/// leaf slot 0, which changes nothing. Only ever read.
-inline constinit Node dropped_input{};
-
 /// The chain rule of interior node `n` with adjoint `g`, term for term as backward_step():
 /// `add(input, contribution)` for its first input, then its second. `scalar(node)` gives a
 /// node's value as a T (its number, or a handle to it for T = Value). The registry's ops go
 /// through with_op_code's flat switch, inlined (mp_with_index was an out-of-line call per node
-/// with the sweep's state spilled around it).
+/// with the sweep's state spilled around it). For T = double, an op of one input hands its
+/// second term, -0.0, to `sink`: a leaf of the caller's (this thread's scratch) that is no x.
 template <class T, class Scalar, class Add>
-[[gnu::always_inline]] inline void chain_rule(Node* n, const T& g, Scalar&& scalar, Add&& add) {
+[[gnu::always_inline]] inline void chain_rule(Node* n, const T& g, Scalar&& scalar, Add&& add,
+                                              [[maybe_unused]] Node* sink = nullptr) {
   Node* const l = n->lhs;
   if constexpr (std::is_same_v<T, double>) {
     // The switch only computes the contributions (pure functions of the numbers, so their
     // order does not matter); `add`, the sweep's bookkeeping, is inlined once after it, not
     // once per op (which made g++ leave the cases out of line).
     double dl = 0.0;
-    double dr = -0.0;  // of an op of one input: the identity of + (the two-pass sweep adds it)
+    double dr = -0.0;  // of an op of one input: the identity of +, added into `sink`
     // the second input, set by the binary cases (no reload of the op); of an op of one input,
-    // a leaf that is no x, so that `add` needs no test
-    Node* r = &dropped_input;
+    // the sink, so that `add` needs no test
+    Node* r = sink;
     with_op_code(
         n->op,
         [&](auto i) __attribute__((always_inline)) {
@@ -265,6 +262,9 @@ struct Scratch {
   std::vector<double> interior;    ///< adjoints of interior nodes (fused: of the interior xs)
   std::vector<double> leaves;      ///< the two-pass sweep's adjoints of leaves
   std::vector<NodeAdjoint> ready;  ///< the fused sweep's stack (its size is its capacity)
+  /// chain_rule's second input of an op of one input: a leaf that is no x, this thread's own
+  /// (both sweeps write into it; `pending` 0, so the two-pass sweep's leaf slot 0).
+  Node sink{};
   bool busy = false;  ///< lent out (a user op's backward calling grad() gets a fresh one)
   static constexpr std::size_t kept_bytes = std::size_t{1} << 19;
   [[nodiscard]] std::size_t bytes() const noexcept {
@@ -278,32 +278,31 @@ struct Scratch {
   }
 };
 
-/// The adjoint so far of a node with several parents, kept in its `link` while the fused sweep
-/// runs (the sweep's stack is a vector, so `link` is free).
+/// An adjoint summed in a node's `link` while the fused sweep runs (the sweep's stack is a
+/// vector, so `link` is free): of a node with several parents, and of every leaf reached.
 inline void set_adjoint_in_link(Node* n, double adjoint) noexcept {
   n->link = std::bit_cast<Node*>(adjoint);
 }
 inline double adjoint_in_link(const Node* n) noexcept { return std::bit_cast<double>(n->link); }
 
-/// `pending` of a leaf x during the fused sweep: before and after its first contribution (the
-/// other leaves keep 0).
-inline constexpr std::uint32_t leaf_x = 1, leaf_x_reached = 2;
 /// `mark` during the fused sweep: an interior x (its adjoint is kept when it is processed), and
 /// one processed (its adjoint in `shared` slot `pending` - 1).
 inline constexpr std::uint8_t wanted = 4, wanted_found = 5;
 
 /// The fused sweep proper (see fused_first_order): backward()'s optimistic sweep from `root`
 /// with the adjoints in registers, on the stack `s.ready` and in `link`s, never in the nodes'
-/// grads. A leaf x has `pending` 1 and sums into its result, the leaf `link` points to: the
-/// first contribution as it is (then `pending` 2), the later ones added; the other leaves have
-/// `pending` 0 and their contributions are dropped. A node with several parents sums in its
-/// own `link`, from its first contribution as it is. `InteriorXs`: some interior x is
-/// marked `wanted`. Returns false when the sweep got stuck on parents outside the graph (the
-/// graph is then left as it is: the caller restores it).
+/// grads. Every leaf reached sums into its own `link`, with no test: the xs start from -0.0
+/// (the identity of +, so the first contribution is taken as it is, signed zeros included) and
+/// `summed` 0, set by the first contribution; the other leaves' `link`s and `summed` are
+/// scratch no one reads (as backward() writes every reached leaf's grad). A node with several
+/// parents sums in its own `link`, from its first contribution as it is. `InteriorXs`: some
+/// interior x is marked `wanted`. Returns false when the sweep got stuck on parents outside
+/// the graph (the graph is then left as it is: the caller restores it).
 template <bool InteriorXs>
 inline bool fused_sweep(Node* root, Scratch& s) {
   RegisterStack<NodeAdjoint> stack(s.ready);
   RegisterStack<double> shared(s.interior);
+  Node* const sink = &s.sink;
   // backward()'s LIFO stack with its top kept out of it: a node that becomes ready is the
   // next one processed unless another becomes ready after it, so it waits in `next` (a
   // register) and goes on the stack only then. The processing order is backward()'s exactly.
@@ -318,21 +317,14 @@ inline bool fused_sweep(Node* root, Scratch& s) {
   // propagate<Sweep::optimistic>, term for term
   const auto add = [&](Node * in, double g) __attribute__((always_inline)) {
     if (in->is_leaf()) {
-      if (in->pending != 0) {  // an x: its result, a leaf, is `link`
-        if (in->pending == leaf_x) {
-          in->link->data = g;  // the first contribution as it is
-          in->pending = leaf_x_reached;
-        } else {
-          in->link->data += g;
-        }
-      }
+      set_adjoint_in_link(in, adjoint_in_link(in) + g);
+      in->summed = 1;
       return;
     }
     if (in->parents() == 1) [[likely]] {  // its only parent: complete now
       ready(in, g);
       return;
     }
-    // its adjoint so far in its `link` (free: the stack is a vector)
     double sum = g;  // the first contribution of this pass, as it is
     if (in->pending == 0) {
       ++root->pending;
@@ -357,7 +349,7 @@ inline bool fused_sweep(Node* root, Scratch& s) {
         n->mark = wanted_found;
       }
     }
-    chain_rule<double>(n, g, scalar, add);
+    chain_rule<double>(n, g, scalar, add, sink);
     if (next != nullptr) {
       n = next;
       g = next_g;
@@ -373,98 +365,85 @@ inline bool fused_sweep(Node* root, Scratch& s) {
   return root->pending == 0;
 }
 
-/// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
-/// its stack, in the `link` of the nodes with several parents and, for the interior xs, in
-/// slots, never in the nodes' grads. The results are made first: a leaf x sums straight into its
-/// result (the x's `link`, with `pending` 1 to tell it from the other leaves, which are not written
-/// at all). Appends d root / d xs[i] to `out` (as leaves) and returns true; returns false, with the
-/// graph at rest and the results made but not filled in, when the sweep gets stuck on parents
-/// outside the graph (then backward() would go on counting: the two-pass sweep below does the
-/// same).
-inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
-                              std::vector<Value>& out) {
-  const std::size_t count = xs.size();
-  const Value* const x = xs.data();
-  const auto unmark_xs = [&] {
-    for (std::size_t i = 0; i < count; ++i) {
-      Node* const n = ValueAccess::node(x[i]);
-      if (n != root) {
+/// Puts the interior xs other than the root back at rest (`pending` and `mark` 0) however
+/// fused_first_order ends (the leaf xs keep nothing that needs restoring).
+struct InteriorXsGuard {
+  Node* root;
+  const std::vector<Value>& xs;
+  bool any = false;
+  ~InteriorXsGuard() {
+    if (!any) return;
+    for (const Value& x : xs) {
+      Node* const n = ValueAccess::node(x);
+      if (!n->is_leaf() && n != root) {
         n->pending = 0;
         n->mark = 0;
       }
     }
-  };
-  bool done;
-  bool duplicates = false;           // an x more than once (its result is the first one's number)
-  bool interior_xs_or_root = false;  // else every x is a leaf, its result complete
-  try {
-    bool interior_xs = false;  // the common case, leaves only, needs no check per node
-    for (std::size_t i = 0; i < count; ++i) {
-      Node* const n = ValueAccess::node(x[i]);
-      out.emplace_back(0.0);  // d root / d x where root does not depend on x
-      if (n->is_leaf()) {
-        if (n->pending == 0) {
-          n->pending = leaf_x;
-          n->link = ValueAccess::node(out.back());
-        } else {
-          duplicates = true;
-        }
-      } else if (n != root) {
-        duplicates = duplicates || n->mark == wanted;
+  }
+};
+
+/// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
+/// its stack, in the `link` of the nodes with several parents and of the leaves and, for the
+/// interior xs, in slots, never in the nodes' grads. Before it, one store pair per leaf x;
+/// after it, the results made from the xs. Appends d root / d xs[i] to `out` (as leaves) and
+/// returns true; returns false, with the graph at rest and `out` untouched, when the sweep gets
+/// stuck on parents outside the graph (then backward() would go on counting: the two-pass
+/// sweep below does the same).
+inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
+                              std::vector<Value>& out) {
+  InteriorXsGuard guard{root, xs};
+  bool leaves_only = true;  // the common case: the results need no test of the node's kind
+  for (const Value& x : xs) {
+    Node* const n = ValueAccess::node(x);
+    if (n->is_leaf()) {
+      set_adjoint_in_link(n, -0.0);
+      n->summed = 0;
+    } else {
+      leaves_only = false;
+      if (n != root) {
         n->mark = wanted;
-        interior_xs = true;
-      } else {
-        interior_xs_or_root = true;
+        guard.any = true;
       }
     }
-    interior_xs_or_root = interior_xs_or_root || interior_xs;
-    done = interior_xs ? fused_sweep<true>(root, s) : fused_sweep<false>(root, s);
+  }
+  bool done;
+  try {
+    done = guard.any ? fused_sweep<true>(root, s) : fused_sweep<false>(root, s);
   } catch (...) {
     restore_rest_state(root);
-    unmark_xs();
     throw;
   }
   if (!done) {
     restore_rest_state(root);
-    unmark_xs();
     return false;
   }
+  if (leaves_only) {
+    for (const Value& x : xs) {
+      const Node* const n = ValueAccess::node(x);
+      out.emplace_back(n->summed != 0 ? adjoint_in_link(n) : 0.0);
+    }
+    return true;
+  }
   const double* const shared = s.interior.data();
-  // The numbers not summed in place: interior xs, the root, a leaf's second appearance.
-  const auto fill = [&](Node * n, Node * result) __attribute__((always_inline)) {
+  for (const Value& x : xs) {
+    const Node* const n = ValueAccess::node(x);
+    double d = 0.0;  // d root / d x where root does not depend on x
     if (n->is_leaf()) {
-      if (n->pending == leaf_x_reached && n->link != result) result->data = n->link->data;
+      if (n->summed != 0) d = adjoint_in_link(n);
     } else if (n == root) {
-      result->data = 1.0;
+      d = 1.0;
     } else if (n->mark == wanted_found) {
-      result->data = shared[n->pending - 1];
+      d = shared[n->pending - 1];
     }
-  };
-  if (!duplicates && !interior_xs_or_root) {  // leaves, each once: their results are complete
-    for (std::size_t i = 0; i < count; ++i) ValueAccess::node(x[i])->pending = 0;
-  } else if (!duplicates) {  // each node once: fill and put back at rest in one loop
-    for (std::size_t i = 0; i < count; ++i) {
-      Node* const n = ValueAccess::node(x[i]);
-      if (!n->is_leaf()) {  // a leaf x's result is complete
-        fill(n, ValueAccess::node(out[i]));
-        if (n == root) continue;
-      }
-      n->pending = 0;
-      n->mark = 0;
-    }
-  } else {
-    for (std::size_t i = 0; i < count; ++i) {
-      fill(ValueAccess::node(x[i]), ValueAccess::node(out[i]));
-    }
-    unmark_xs();
+    out.emplace_back(d);
   }
   return true;
 }
 
 /// The first-order sweep in two passes, for graphs with parents outside them: backward()'s
 /// traversal for the order (its counting part included), then the chain rule in that order
-/// into arrays indexed by position. Writes d root / d xs[i] into out[i] (the leaves the fused
-/// sweep made).
+/// into arrays indexed by position. Appends d root / d xs[i] to `out`.
 inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scratch& scratch,
                                  std::vector<Value>& out) {
   BackwardOrder& order = scratch.order;
@@ -487,14 +466,14 @@ inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scrat
     (in->is_leaf() ? leaves : interior)[in->pending] += g;
   };
   for (std::size_t k = 0; k < size; ++k) {
-    chain_rule<double>(order.interior[k], interior[k], scalar, add);
+    chain_rule<double>(order.interior[k], interior[k], scalar, add, &scratch.sink);
   }
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    const Node* const xn = ValueAccess::node(xs[i]);
+  for (const Value& x : xs) {
+    const Node* const xn = ValueAccess::node(x);
     const Slot sl = slot_of(xn, order);
-    ValueAccess::node(out[i])->data = xn == root  ? 1.0
-                                      : !sl.found ? 0.0
-                                                  : (sl.interior ? interior : leaves)[sl.index];
+    out.emplace_back(xn == root  ? 1.0
+                     : !sl.found ? 0.0
+                                 : (sl.interior ? interior : leaves)[sl.index]);
   }
 }
 
@@ -575,7 +554,9 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 /// backward()'s own sweep with the adjoints in registers, a per-thread stack and the nodes'
 /// `link`s, no node made but the results (a second, counting pass when some node has parents
 /// outside y's graph, as for backward()); about "zero the grads, backward(), read them into new
-/// leaves" in instructions, a little more on small graphs (docs/higher-order.md). Second
+/// leaves" in instructions, a little more on small graphs (docs/higher-order.md). It writes
+/// scratch into every leaf it reaches (never their data or grad), as backward() writes their
+/// grads: graphs that share leaves are not differentiated on two threads at once. Second
 /// derivatives in numbers, without a derivative graph: micrograd::hessian and
 /// hessian_vector_product (<micrograd/hessian.hpp>).
 ///

@@ -29,6 +29,10 @@ struct Node {
                           ///< Tape's recording keep positions in it meanwhile)
   OpCode op;  ///< which operation made the node (detail/op_codes.hpp: one byte, no virtual call)
   std::uint8_t mark;  ///< backward()'s rare slow path only; 0 otherwise
+  /// Of a leaf, grad()'s first-order sweep: 1 once the leaf has had a contribution, whose sum
+  /// is then in `link` (as a double). Read only for the xs, which are reset first; stale scratch
+  /// otherwise (never read, so nothing restores it).
+  std::uint8_t summed;
 
   static constexpr std::uint64_t handle_ref = 1;
   static constexpr std::uint64_t parent_ref = (std::uint64_t{1} << 32) | 1;
