@@ -8,29 +8,20 @@
 
 #include "micrograd/detail/config.hpp"
 
-#include <atomic>
-#include <charconv>
 #include <compare>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
 #include <ostream>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <type_traits>
 #include <vector>
 
-#include <boost/mp11/algorithm.hpp>
-
-#include "micrograd/detail/backward.hpp"  // the reverse sweep
-#include "micrograd/detail/lifetime.hpp"  // making, labelling, freeing nodes
-#include "micrograd/detail/node.hpp"      // the node
-#include "micrograd/detail/node_ops.hpp"  // a node's op: codes of op types, user-op table
-#include "micrograd/detail/op_codes.hpp"
-#include "micrograd/detail/pool.hpp"  // per-thread node memory
-#include "micrograd/detail/python_repr.hpp"
-#include "micrograd/ops.hpp"
+#include "micrograd/detail/backward.hpp"     // the reverse sweep
+#include "micrograd/detail/lifetime.hpp"     // making, labelling, freeing nodes
+#include "micrograd/detail/node.hpp"         // the node
+#include "micrograd/detail/node_ops.hpp"     // a node's op: codes of op types, names, user ops
+#include "micrograd/detail/pool.hpp"         // per-thread node memory
+#include "micrograd/detail/python_repr.hpp"  // micrograd's repr of numbers
+#include "micrograd/ops.hpp"                 // the registry: every op's maths
 
 namespace micrograd {
 
@@ -44,21 +35,11 @@ struct ValueAccess;
 /// semantics); the node lives as long as a handle or a node computed from it does.
 class Value {
  public:
-  /// A leaf: a number with an optional label (`Value x1(2.0, "x1")`).
-  /// The label is kept byte for byte, NUL bytes included. If copying it throws, the node is
-  /// freed again and the exception goes on.
+  /// A leaf: a number with an optional label (`Value x1(2.0, "x1")`), kept byte for byte, NUL
+  /// bytes included. If copying the label throws, the node is freed again and the exception
+  /// goes on.
   Value(double data = 0.0, std::string_view label = {})  // NOLINT: implicit, as Python's numbers
-      : node_(detail::make_leaf(data)) {
-    if (!label.empty()) [[unlikely]] {
-      try {
-        set_label(label);
-      } catch (...) {
-        detail::release(node_);  // no destructor runs for an object whose constructor threw
-        throw;
-      }
-    }
-  }
-
+      : node_(label.empty() ? detail::make_leaf(data) : detail::make_labelled_leaf(data, label)) {}
   Value(const Value& other) noexcept : node_(other.node_) {
     node_->counts += detail::Node::handle_ref;
   }
@@ -91,21 +72,14 @@ class Value {
   /// Names this node (shown by to_dot), byte for byte (NUL bytes included; an empty label
   /// removes it). If copying the label throws, the node keeps its old one.
   Value& set_label(std::string_view label) {
-    char* const copy = label.empty() ? nullptr : detail::make_label(label);
-    if (node_->label == nullptr) {
-      if (copy != nullptr) detail::labelled_nodes.fetch_add(1, std::memory_order_relaxed);
-    } else if (copy == nullptr) {
-      detail::labelled_nodes.fetch_sub(1, std::memory_order_relaxed);
-    }
-    delete[] node_->label;
-    node_->label = copy;
+    detail::set_label(node_, label);
     return *this;
   }
 
   /// The operation that made this value: its functor's symbol ("+", "neg", "tanh", "sqrt",
   /// "max", a user op's own), "**2" for pow with a number (the exponent in its shortest
   /// round-trip form, as micrograd prints it: "**-0.5", "**1e-07"); "" for a leaf.
-  [[nodiscard]] std::string op() const;
+  [[nodiscard]] std::string op() const { return detail::op_name(node_); }
 
   /// The distinct inputs of the operation that made this value (none for a leaf).
   [[nodiscard]] std::vector<Value> children() const {
@@ -306,26 +280,6 @@ template <ops::binary_op Op>
 inline std::ostream& operator<<(std::ostream& out, const Value& v) {
   return out << "Value(data=" << detail::python_repr(v.data())
              << ", grad=" << detail::python_repr(v.grad()) << ")";
-}
-
-inline std::string Value::op() const {
-  using detail::OpCode;
-  const OpCode code = node_->op;
-  if (code == OpCode::leaf) return "";
-  if (detail::is_user_code(code))
-    return detail::user_ops[static_cast<std::size_t>(code)]->name(node_);
-  if (!detail::is_binary_code(code)) {
-    return boost::mp11::mp_with_index<detail::builtin_unary_count>(
-        static_cast<std::size_t>(code) - 1, [&](auto i) {
-          using Op = boost::mp11::mp_at_c<detail::unary_registry, decltype(i)::value>;
-          return ops::display_name(detail::load_op<Op>(node_));
-        });
-  }
-  return boost::mp11::mp_with_index<detail::builtin_binary_count>(
-      static_cast<std::size_t>(code) - static_cast<std::size_t>(OpCode::first_binary), [&](auto i) {
-        using Op = boost::mp11::mp_at_c<detail::binary_registry, decltype(i)::value>;
-        return ops::display_name(Op{});
-      });
 }
 
 }  // namespace micrograd

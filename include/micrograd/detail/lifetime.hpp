@@ -90,6 +90,19 @@ inline void free_label(Node* n) noexcept {
   }
 }
 
+/// Gives `n` the label `text` (an empty one removes it). If copying it throws, `n` keeps its
+/// old label.
+inline void set_label(Node* n, std::string_view text) {
+  char* const copy = text.empty() ? nullptr : make_label(text);
+  if (n->label == nullptr) {
+    if (copy != nullptr) labelled_nodes.fetch_add(1, std::memory_order_relaxed);
+  } else if (copy == nullptr) {
+    labelled_nodes.fetch_sub(1, std::memory_order_relaxed);
+  }
+  delete[] n->label;
+  n->label = copy;
+}
+
 /// Free `n` and every input whose last reference it held. Iterative, in constant stack space
 /// for a graph of any depth: it goes on with a dying first input directly and keeps a dying
 /// second input on a stack linked through the nodes' own `link` fields. Freed nodes go onto
@@ -183,6 +196,19 @@ inline void destroy_nodes(ThreadPool& p, Node* n) noexcept {
       destroy(n);
     }
   }
+}
+
+/// A leaf with a label (Value's constructor, out of its inline path): freed again if copying
+/// the label throws.
+[[gnu::noinline]] inline Node* make_labelled_leaf(double data, std::string_view label) {
+  Node* const n = make_leaf(data);
+  try {
+    set_label(n, label);
+  } catch (...) {
+    release(n);
+    throw;
+  }
+  return n;
 }
 
 }  // namespace micrograd::detail

@@ -1,9 +1,10 @@
 #pragma once
 /// \file
 /// Internal: how a node's op is kept and found: the number a unary op carries (load_op), the
-/// table entry of a user op (micrograd::apply) and the code of an op type (code_of). Do not rely
-/// on anything here.
+/// table entry of a user op (micrograd::apply), the code of an op type (code_of) and the name of
+/// a node's op (op_name). Do not rely on anything here.
 
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -88,6 +89,26 @@ template <class Op, bool Binary>
     static const OpCode code = register_user_op(&user_op_entry<Op, Binary>, Binary);
     return code;
   }
+}
+
+/// Value::op(): the symbol of the functor that made `n` ("+", "tanh", a user op's own),
+/// "**2" for pow with a number (the exponent in its shortest round-trip form); "" for a leaf.
+inline std::string op_name(const Node* n) {
+  const OpCode code = n->op;
+  if (code == OpCode::leaf) return "";
+  if (is_user_code(code)) return user_ops[static_cast<std::size_t>(code)]->name(n);
+  if (!is_binary_code(code)) {
+    return boost::mp11::mp_with_index<builtin_unary_count>(
+        static_cast<std::size_t>(code) - 1, [&](auto i) {
+          using Op = boost::mp11::mp_at_c<unary_registry, decltype(i)::value>;
+          return ops::display_name(load_op<Op>(n));
+        });
+  }
+  return boost::mp11::mp_with_index<builtin_binary_count>(
+      static_cast<std::size_t>(code) - static_cast<std::size_t>(OpCode::first_binary), [&](auto i) {
+        using Op = boost::mp11::mp_at_c<binary_registry, decltype(i)::value>;
+        return ops::display_name(Op{});
+      });
 }
 
 }  // namespace micrograd::detail
