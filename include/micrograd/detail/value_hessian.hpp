@@ -94,6 +94,12 @@ inline bool has_user_op(const BackwardOrder& order) noexcept {
   return false;
 }
 
+/// Marks row `r`, not yet written, as zeroed by each block before the steps run.
+[[gnu::noinline]] inline void plan_zeroed(Plan& plan, Row r) {
+  plan.written[r] = 1;
+  plan.zero_rows.push_back(r);
+}
+
 /// The plan of `order` (no user op in it; interior node k holds k in `pending`).
 ///
 /// Forward: a node's tangent is sum over its inputs of `backward(inputs, out, 1)` (its slope,
@@ -110,20 +116,23 @@ inline void make_plan(const BackwardOrder& order, const std::vector<Row>& x_rows
   const Row interior = static_cast<Row>(order.interior.size());
   const Row nodes = interior + static_cast<Row>(order.leaves.size());
   plan.nodes = nodes;
-  plan.steps.clear();
-  plan.steps.reserve(std::size_t{4} * interior);
   plan.zero_rows.clear();
   std::vector<std::uint8_t>& written = plan.written;
   written.assign(std::size_t{2} * nodes, 0);
+  // A row read before any step writes it is zeroed by each block (out of line: rare, and
+  // its push_back inlined at every step cost compile time).
   const auto zeroed = [&](Row r) __attribute__((always_inline)) {
-    if (!written[r]) {
-      written[r] = 1;
-      plan.zero_rows.push_back(r);
-    }
+    if (!written[r]) plan_zeroed(plan, r);
   };
   for (const Row r : x_rows) {
     if (r != absent) zeroed(r);  // the seeds go there before the steps run
   }
+  // Room for every step first (at most 2 per interior node forward and 8 in reverse), then
+  // plain stores: a push_back inlined at each of the switches' step sites was most of the
+  // compile time of a unit using micrograd::hessian (docs/higher-order.md).
+  plan.steps.resize(std::size_t{10} * interior);
+  Step* const steps = plan.steps.data();
+  std::size_t count = 0;
   const auto step = [&](double c, Row dst, Row src) __attribute__((always_inline)) {
     if (c == 0.0) return;  // an exact 0 adds nothing
     zeroed(src);
@@ -131,7 +140,7 @@ inline void make_plan(const BackwardOrder& order, const std::vector<Row>& x_rows
       written[dst] = 1;
       dst |= first_write;
     }
-    plan.steps.push_back({c, dst, src});
+    steps[count++] = {c, dst, src};
   };
   // backward(inputs, out, 1) of node k for its inputs: the forward slopes, and the partials of
   // the (linear in g) backward formula in g below
@@ -201,6 +210,7 @@ inline void make_plan(const BackwardOrder& order, const std::vector<Row>& x_rows
         },
         [] {});
   }
+  plan.steps.resize(count);  // a shrink: no allocation, nothing written
   for (const Row r : x_rows) {
     if (r != absent) zeroed(nodes + r);  // read by the caller
   }
