@@ -25,6 +25,7 @@
 #include <boost/mp11/algorithm.hpp>
 
 #include "micrograd/detail/backward_order.hpp"
+#include "micrograd/detail/graph_scalar.hpp"
 #include "micrograd/detail/node.hpp"
 #include "micrograd/detail/op_codes.hpp"
 #include "micrograd/detail/thread_scratch.hpp"
@@ -103,7 +104,8 @@ namespace higher_order {
 /// `add(input, contribution)` for its first input, then its second. `scalar(node)` gives a
 /// node's value as a T (its number, or a handle to it for T = Value). The registry's ops go
 /// through with_op_code's flat switch, inlined (mp_with_index was an out-of-line call per node
-/// with the sweep's state spilled around it). For T = double, an op of one input hands its
+/// with the sweep's state spilled around it). T is double (first order) or GraphScalar
+/// (create_graph: the formulas on nodes, detail/graph_scalar.hpp). For T = double, an op of one input hands its
 /// second term, -0.0, to `sink`: a leaf of the caller's (this thread's scratch) that is no x.
 template <class T, class Scalar, class Add>
 [[gnu::always_inline]] inline void chain_rule(Node* n, const T& g, Scalar&& scalar, Add&& add,
@@ -163,10 +165,10 @@ template <class T, class Scalar, class Add>
         },
         [&] {  // a user op: its Value chain rule from the user-op table
           Node* d[2] = {nullptr, nullptr};
-          user_ops[static_cast<std::size_t>(n->op)]->value_backward(n, ValueAccess::node(g), d);
-          Value dl = ValueAccess::adopt(d[0]);
+          user_ops[static_cast<std::size_t>(n->op)]->value_backward(n, g.node(), d);
+          T dl = T::adopt(d[0]);
           if (n->is_binary()) {
-            Value dr = ValueAccess::adopt(d[1]);
+            T dr = T::adopt(d[1]);
             add(l, std::move(dl));
             add(n->rhs, std::move(dr));
           } else {
@@ -512,20 +514,26 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
   AdjointRefs leaves(order.leaves.size());
   const Value seed(1.0);
   if (size != 0) interior.refs[0] = keep(seed);
-  const auto scalar = [](Node* n) { return share(n); };
-  const auto add = [&](Node* in, Value g) {
+  const auto scalar = [](Node* n) { return GraphScalar::share(n); };
+  // A new reference to g's node.
+  const auto keep_scalar = [](const GraphScalar& g) {
+    Node* const n = g.node();
+    n->counts += Node::handle_ref;
+    return n;
+  };
+  const auto add = [&](Node* in, GraphScalar g) {
     Node*& slot = (in->is_leaf() ? leaves : interior).refs[in->pending];
     if (slot == nullptr) {
-      slot = keep(g);  // the first contribution as it is (backward()'s and PyTorch's rule)
+      slot = keep_scalar(g);  // the first contribution as it is (backward()'s and PyTorch's rule)
     } else {
-      const Value previous = ValueAccess::adopt(slot);  // the slot's reference, dropped below
+      const GraphScalar previous = GraphScalar::adopt(slot);  // the slot's reference, dropped below
       slot = nullptr;
-      slot = keep(previous + g);
+      slot = keep_scalar(previous + g);
     }
   };
   for (std::size_t k = 0; k < size; ++k) {
-    const Value g = share(interior.refs[k]);
-    chain_rule<Value>(order.interior[k], g, scalar, add);
+    const GraphScalar g = GraphScalar::share(interior.refs[k]);
+    chain_rule<GraphScalar>(order.interior[k], g, scalar, add);
   }
   std::vector<Value> out;
   out.reserve(xs.size());
