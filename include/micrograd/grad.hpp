@@ -297,7 +297,8 @@ inline constexpr std::uint8_t wanted = 4, wanted_found = 5;
 /// (the identity of +, so the first contribution is taken as it is, signed zeros included) and
 /// `summed` 0, set by the first contribution; the other leaves' `link`s and `summed` are
 /// scratch no one reads (as backward() writes every reached leaf's grad). A node with several
-/// parents sums in its own `link`, from its first contribution as it is. `InteriorXs`: some
+/// parents sums in its own `link`, from its first contribution as it is, `pending` counting the
+/// parents still to come as in backward(). `InteriorXs`: some
 /// interior x is marked `wanted`. Returns false when the sweep got stuck on parents outside
 /// the graph (the graph is then left as it is: the caller restores it).
 template <bool InteriorXs>
@@ -310,6 +311,7 @@ inline bool fused_sweep(Node* root, Scratch& s) {
   // register) and goes on the stack only then. The processing order is backward()'s exactly.
   Node* next = nullptr;
   double next_g = 0.0;
+  std::size_t waiting = 0;  // inputs with some but not all of their contributions
   const auto ready = [&](Node * in, double g) __attribute__((always_inline)) {
     if (next != nullptr) stack.push({next, next_g});
     next = in;
@@ -327,15 +329,16 @@ inline bool fused_sweep(Node* root, Scratch& s) {
       ready(in, g);
       return;
     }
-    double sum = g;  // the first contribution of this pass, as it is
-    if (in->pending == 0) {
-      ++root->pending;
-    } else {
-      sum = adjoint_in_link(in) + g;
+    // several parents: `pending` counts those still to come (backward()'s rule)
+    if (in->pending == 0) {  // the first contribution of this pass, as it is
+      in->pending = in->parents() - 1;
+      ++waiting;
+      set_adjoint_in_link(in, g);
+      return;
     }
-    if (++in->pending == in->parents()) {
-      in->pending = 0;
-      --root->pending;
+    const double sum = adjoint_in_link(in) + g;
+    if (--in->pending == 0) {
+      --waiting;
       ready(in, sum);
     } else {
       set_adjoint_in_link(in, sum);
@@ -364,7 +367,7 @@ inline bool fused_sweep(Node* root, Scratch& s) {
       break;
     }
   }
-  return root->pending == 0;
+  return waiting == 0;
 }
 
 /// Puts the interior xs other than the root back at rest (`pending` and `mark` 0) however
