@@ -102,11 +102,12 @@ namespace higher_order {
 
 /// The chain rule of interior node `n` with adjoint `g`, term for term as backward_step():
 /// `add(input, contribution)` for its first input, then its second. `scalar(node)` gives a
-/// node's value as a T (its number, or a handle to it for T = Value). The registry's ops go
+/// node's value as a T (its number, or a handle to it for T = GraphScalar). The registry's ops go
 /// through with_op_code's flat switch, inlined (mp_with_index was an out-of-line call per node
 /// with the sweep's state spilled around it). T is double (first order) or GraphScalar
-/// (create_graph: the formulas on nodes, detail/graph_scalar.hpp). For T = double, an op of one input hands its
-/// second term, -0.0, to `sink`: a leaf of the caller's (this thread's scratch) that is no x.
+/// (create_graph: the formulas on nodes, detail/graph_scalar.hpp). For T = double, an op of one
+/// input hands its second term, -0.0, to `sink`: a leaf of the caller's (this thread's scratch)
+/// that is no x.
 template <class T, class Scalar, class Add>
 [[gnu::always_inline]] inline void chain_rule(Node* n, const T& g, Scalar&& scalar, Add&& add,
                                               [[maybe_unused]] Node* sink = nullptr) {
@@ -518,20 +519,14 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
   const Value seed(1.0);
   if (size != 0) interior.refs[0] = keep(seed);
   const auto scalar = [](Node* n) { return GraphScalar::share(n); };
-  // A new reference to g's node.
-  const auto keep_scalar = [](const GraphScalar& g) {
-    Node* const n = g.node();
-    n->counts += Node::handle_ref;
-    return n;
-  };
-  const auto add = [&](Node* in, GraphScalar g) {
+  const auto add = [&](Node* in, const GraphScalar& g) {
     Node*& slot = (in->is_leaf() ? leaves : interior).refs[in->pending];
     if (slot == nullptr) {
-      slot = keep_scalar(g);  // the first contribution as it is (backward()'s and PyTorch's rule)
+      slot = g.keep();  // the first contribution as it is (backward()'s and PyTorch's rule)
     } else {
-      const GraphScalar previous = GraphScalar::adopt(slot);  // the slot's reference, dropped below
+      const GraphScalar previous = GraphScalar::adopt(slot);  // the slot's reference, dropped
       slot = nullptr;
-      slot = keep_scalar(previous + g);
+      slot = (previous + g).keep();
     }
   };
   for (std::size_t k = 0; k < size; ++k) {

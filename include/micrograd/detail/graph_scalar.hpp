@@ -54,6 +54,11 @@ class GraphScalar {
     return GraphScalar(n);
   }
   [[nodiscard]] Node* node() const noexcept { return node_; }
+  /// A new reference to this node, for the caller to release.
+  [[nodiscard]] Node* keep() const noexcept {
+    node_->counts += Node::handle_ref;
+    return node_;
+  }
   [[nodiscard]] double data() const noexcept { return node_->data; }
 
   template <class Op>

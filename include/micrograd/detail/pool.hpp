@@ -269,7 +269,6 @@ inline ChunkHeader* new_chunk() {
     // Never read before written but for grad()'s scratch sum in a leaf's `link` (it adds into
     // every leaf it reaches, the xs' reset first): a defined value from the start.
     slot(c, i)->link = nullptr;
-    slot(c, i)->summed = 0;
   }
   for (std::size_t w = 0; w < words_per_chunk; ++w) {
     const std::size_t first = w * 64;
