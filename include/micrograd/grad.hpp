@@ -288,6 +288,16 @@ inline void set_adjoint_in_link(Node* n, double adjoint) noexcept {
 }
 inline double adjoint_in_link(const Node* n) noexcept { return std::bit_cast<double>(n->link); }
 
+/// The fused sweep's first contribution to a node with several parents, as it is: `pending`
+/// counts the parents still to come. Out of line, as backward()'s propagate_shared: once per
+/// such node, and inlined it made the sweep keep `parents()` in a register for it. Returns the
+/// change in the number of nodes waiting (1).
+[[gnu::noinline]] inline std::size_t first_of_several(Node* in, double g) noexcept {
+  in->pending = in->parents() - 1;
+  set_adjoint_in_link(in, g);
+  return 1;
+}
+
 /// `mark` during the fused sweep: an interior x (its adjoint is kept when it is processed), and
 /// one processed (its adjoint in `shared` slot `pending` - 1).
 inline constexpr std::uint8_t wanted = 4, wanted_found = 5;
@@ -332,9 +342,7 @@ inline bool fused_sweep(Node* root, Scratch& s) {
     }
     // several parents: `pending` counts those still to come (backward()'s rule)
     if (in->pending == 0) {  // the first contribution of this pass, as it is
-      in->pending = in->parents() - 1;
-      ++waiting;
-      set_adjoint_in_link(in, g);
+      waiting += first_of_several(in, g);
       return;
     }
     const double sum = adjoint_in_link(in) + g;
@@ -427,7 +435,9 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
   if (leaves_only) {
     for (const Value& x : xs) {
       const Node* const n = ValueAccess::node(x);
-      out.emplace_back(n->summed != 0 ? adjoint_in_link(n) : 0.0);
+      // the sum if summed, else +0 (no branch: the bits of the sum, or none of them)
+      const std::uint64_t keep = std::uint64_t{0} - std::uint64_t{n->summed};
+      out.emplace_back(std::bit_cast<double>(std::bit_cast<std::uint64_t>(n->link) & keep));
     }
     return true;
   }

@@ -46,12 +46,15 @@ class ScratchLease {
   ScratchLease(const ScratchLease&) = delete;
   ScratchLease& operator=(const ScratchLease&) = delete;
   ~ScratchLease() {
-    if (s_.bytes() > S::kept_bytes) s_ = S{};
+    if (s_.bytes() > S::kept_bytes) [[unlikely]]
+      release_storage(s_);
     s_.clear();
     s_.busy = false;
   }
 
  private:
+  // Out of line: the common path needs no room for a temporary S.
+  [[gnu::noinline, gnu::cold]] static void release_storage(S& s) { s = S{}; }
   S& s_;
 };
 
