@@ -11,6 +11,8 @@
 //             std::vector<Value> of new leaves (the type grad returns). The yardstick of
 //             grad(y, leaves)'s cost (issue 13).
 //   grad      micrograd::grad(y, leaves), read the results
+//   into      micrograd::grad(y, leaves, out): the numbers written into the array (the
+//             yardstick: `backward`, the same array written by backward() plus a read per leaf)
 //   graph     micrograd::grad(y, leaves, true), read the results (and free their graphs)
 //   hessian   Neuron16 only: the 33 x 33 Hessian by micrograd::hessian (forward over reverse
 //             on dual numbers; checked against the Hessian written out by hand)
@@ -24,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -114,6 +117,8 @@ Graph moons(const micrograd::MLP& model) {
       for (const Value& p : g.leaves) r.emplace_back(p.grad());
       escape(r.data());
       for (std::size_t i = 0; i < r.size(); ++i) out[i] = r[i].data();
+    } else if (how == "into") {
+      micrograd::grad(g.y, g.leaves, std::span<double>(out, g.leaves.size()));
     } else if (how == "hessian") {
       const micrograd::Hessian h = micrograd::hessian(g.y, g.leaves);
       const std::size_t n = g.leaves.size();
@@ -143,14 +148,14 @@ int main(int argc, char** argv) {
   if (argc != 4) {
     std::fprintf(stderr,
                  "usage: bench_grad_count {Neuron16|MLPStep|Chain|Moons} "
-                 "{backward|values|grad|graph|hessian|hessian_twice|hvp} N\n");
+                 "{backward|values|grad|into|graph|hessian|hessian_twice|hvp} N\n");
     return 2;
   }
   const std::string_view which = argv[1];
   const std::string_view how = argv[2];
   const long calls = std::atol(argv[3]);
   if ((which != "Neuron16" && which != "MLPStep" && which != "Chain" && which != "Moons") ||
-      (how != "backward" && how != "values" && how != "grad" && how != "graph" &&
+      (how != "backward" && how != "values" && how != "grad" && how != "into" && how != "graph" &&
        how != "hessian" && how != "hessian_twice" && how != "hvp")) {
     std::fprintf(stderr, "unknown graph or contender\n");
     return 2;

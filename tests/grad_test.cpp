@@ -8,8 +8,10 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -55,6 +57,8 @@ TEST(Grad, FirstOrderIsBackwardBitForBit) {
     }
     for (std::size_t i = 0; i < n.size(); ++i) n[i].grad() = 1000.0 + static_cast<double>(i);
     const std::vector<Value> numbers = grad(y, n);
+    std::vector<double> into(n.size(), 7.0);
+    grad(y, n, into);  // the overload writing numbers
     std::vector<double> values;
     {
       const std::vector<Value> graphs = grad(y, n, true);
@@ -71,6 +75,7 @@ TEST(Grad, FirstOrderIsBackwardBitForBit) {
           << "node " << i << ": " << numbers[i].data() << " vs backward() " << n[i].grad() << "\n"
           << micrograd_check::describe(p);
       ASSERT_EQ(bits(values[i]), bits(n[i].grad())) << "create_graph, node " << i;
+      ASSERT_EQ(bits(into[i]), bits(n[i].grad())) << "into an array, node " << i;
       EXPECT_TRUE(numbers[i].op().empty()) << "without create_graph the results are leaves";
       ++compared;
     }
@@ -99,6 +104,74 @@ TEST(Grad, SignedZerosAsBackward) {
     const Value z = u * c + x * 0.0;
     EXPECT_FALSE(std::signbit(grad(z, {x}, graph)[0].data()));
   }
+}
+
+// The overload writing numbers: the same rules as the one making leaves (unused xs 0, y itself
+// 1, a leaf output, interior and repeated xs, signed zeros), one element per x or an exception
+// before anything is done, and the array as it was when a user op's backward throws.
+struct throwing_op {
+  static constexpr std::string_view symbol = "throwing";
+  static double value(double x) { return x; }
+  static double backward(double x, double, double g) {
+    if (x < 0.0) throw std::domain_error("throwing_op: no derivative below 0");
+    return g;
+  }
+};
+
+TEST(Grad, NumbersIntoAnArray) {
+  Value x(0.5);
+  Value unused(2.0);
+  Value c(-0.0);
+  Value u = x * x;
+  const Value y = u.exp() + u * c;
+  std::array<double, 6> out{};
+  grad(y, {x, unused, y, u, x, c}, out);
+  const std::vector<Value> g = grad(y, {x, unused, y, u, x, c});
+  for (std::size_t i = 0; i < out.size(); ++i) EXPECT_EQ(bits(out[i]), bits(g[i].data())) << i;
+  EXPECT_EQ(out[0], std::exp(0.25));  // (e^u + c) 2x, c = -0
+  EXPECT_EQ(bits(out[1]), bits(0.0));
+  EXPECT_EQ(out[2], 1.0);
+  EXPECT_EQ(out[4], out[0]);
+  EXPECT_EQ(out[5], 0.25);
+  EXPECT_EQ(x.grad(), 0.0) << "no grad() touched";
+  EXPECT_EQ(u.grad(), 0.0);
+  // a lone -0 keeps its sign, as in the overload making leaves
+  const Value z = x * c;
+  std::array<double, 1> dz{};
+  grad(z, {x}, dz);
+  EXPECT_TRUE(std::signbit(dz[0]));
+  // a leaf output
+  std::array<double, 2> l{9.0, 9.0};
+  grad(x, {x, unused}, l);
+  EXPECT_EQ(l[0], 1.0);
+  EXPECT_EQ(bits(l[1]), bits(0.0));
+  // no xs, no elements: nothing to do
+  grad(y, {}, std::span<double>{});
+  // one element per x
+  std::array<double, 3> wrong{1.0, 2.0, 3.0};
+  try {
+    grad(y, {x, u}, wrong);
+    ADD_FAILURE() << "a size mismatch must throw";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("out has 3 elements for 2 xs"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(wrong, (std::array<double, 3>{1.0, 2.0, 3.0}));
+  // a user op's backward that throws: the exception reaches the caller, the array and every
+  // grad() are as they were, and the graph differentiates again afterwards
+  Value a(-1.0);
+  const Value t = micrograd::apply<throwing_op>(a) * x;
+  std::array<double, 2> kept{4.0, 5.0};
+  EXPECT_THROW(grad(t, {a, x}, kept), std::domain_error);
+  EXPECT_EQ(kept, (std::array<double, 2>{4.0, 5.0}));
+  EXPECT_EQ(a.grad(), 0.0);
+  a.data() = 1.0;  // the op's backward reads its input's data: now it has a derivative
+  grad(t, {a, x}, kept);
+  EXPECT_EQ(kept[0], 0.5);   // d t / d a = x
+  EXPECT_EQ(kept[1], -1.0);  // d t / d x = the op's output, as computed when t was made
+  const std::vector<Value> again = grad(t, {a, x});
+  EXPECT_EQ(again[0].data(), kept[0]);
+  EXPECT_EQ(again[1].data(), kept[1]);
 }
 
 TEST(Grad, UnusedInputsSelfEmptyAndInterior) {

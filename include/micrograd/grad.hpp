@@ -17,6 +17,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -400,12 +401,12 @@ struct InteriorXsGuard {
 /// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
 /// its stack, in the `link` of the nodes with several parents and of the leaves and, for the
 /// interior xs, in slots, never in the nodes' grads. Before it, one store pair per leaf x;
-/// after it, the results made from the xs. Appends d root / d xs[i] to `out` (as leaves) and
-/// returns true; returns false, with the graph at rest and `out` untouched, when the sweep gets
-/// stuck on parents outside the graph (then backward() would go on counting: the two-pass
+/// after it, the results read from the xs. Calls `emit(d root / d xs[i])` for each i in order
+/// and returns true; returns false, with the graph at rest and nothing emitted, when the sweep
+/// gets stuck on parents outside the graph (then backward() would go on counting: the two-pass
 /// sweep below does the same).
-inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s,
-                              std::vector<Value>& out) {
+template <class Emit>
+inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s, Emit&& emit) {
   InteriorXsGuard guard{root, xs};
   bool leaves_only = true;  // the common case: the results need no test of the node's kind
   for (const Value& x : xs) {
@@ -437,7 +438,7 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
       const Node* const n = ValueAccess::node(x);
       // the sum if summed, else +0 (no branch: the bits of the sum, or none of them)
       const std::uint64_t keep = std::uint64_t{0} - std::uint64_t{n->summed};
-      out.emplace_back(std::bit_cast<double>(std::bit_cast<std::uint64_t>(n->link) & keep));
+      emit(std::bit_cast<double>(std::bit_cast<std::uint64_t>(n->link) & keep));
     }
     return true;
   }
@@ -452,16 +453,17 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
     } else if (n->mark == wanted_found) {
       d = shared[n->pending - 1];
     }
-    out.emplace_back(d);
+    emit(d);
   }
   return true;
 }
 
 /// The first-order sweep in two passes, for graphs with parents outside them: backward()'s
 /// traversal for the order (its counting part included), then the chain rule in that order
-/// into arrays indexed by position. Appends d root / d xs[i] to `out`.
+/// into arrays indexed by position. Calls `emit(d root / d xs[i])` for each i in order.
+template <class Emit>
 inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scratch& scratch,
-                                 std::vector<Value>& out) {
+                                 Emit&& emit) {
   BackwardOrder& order = scratch.order;
   order.interior.clear();
   order.leaves.clear();
@@ -487,23 +489,29 @@ inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scrat
   for (const Value& x : xs) {
     const Node* const xn = ValueAccess::node(x);
     const Slot sl = slot_of(xn, order);
-    out.emplace_back(xn == root  ? 1.0
-                     : !sl.found ? 0.0
-                                 : (sl.interior ? interior : leaves)[sl.index]);
+    emit(xn == root ? 1.0 : !sl.found ? 0.0 : (sl.interior ? interior : leaves)[sl.index]);
   }
 }
 
-/// create_graph = false: the adjoints as numbers, through this thread's scratch.
-inline std::vector<Value> grad_numbers(Node* root, const std::vector<Value>& xs) {
-  std::vector<Value> out;
-  out.reserve(xs.size());
+/// create_graph = false: `emit(d root / d xs[i])` for each i in order, the adjoints as numbers,
+/// through this thread's scratch. Nothing is emitted if the sweep throws (a user op's backward).
+template <class Emit>
+inline void first_order(Node* root, const std::vector<Value>& xs, Emit&& emit) {
   if (root->is_leaf()) {
-    for (const Value& x : xs) out.emplace_back(ValueAccess::node(x) == root ? 1.0 : 0.0);
-    return out;
+    for (const Value& x : xs) emit(ValueAccess::node(x) == root ? 1.0 : 0.0);
+    return;
   }
   with_thread_scratch<Scratch>([&](Scratch& s) {
-    if (!fused_first_order(root, xs, s, out)) two_pass_first_order(root, xs, s, out);
+    if (!fused_first_order(root, xs, s, emit)) two_pass_first_order(root, xs, s, emit);
   });
+}
+
+/// create_graph = false, as new leaves.
+inline std::vector<Value> grad_leaves(Node* root, const std::vector<Value>& xs) {
+  std::vector<Value> out;
+  out.reserve(xs.size());
+  const auto emit = [&](double d) __attribute__((always_inline)) { out.emplace_back(d); };
+  first_order(root, xs, emit);
   return out;
 }
 
@@ -569,9 +577,10 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 /// `y.backward()` would leave in each x's grad() (from zero) on the same graph. Cost:
 /// backward()'s own sweep with the adjoints in registers, a per-thread stack and the nodes'
 /// `link`s, no node made but the results (a second, counting pass when some node has parents
-/// outside y's graph, as for backward()); 1.06x to 1.16x "zero the grads, backward(), read them
-/// into new leaves" in instructions on the graphs measured (less on a long chain: 0.95x), the
-/// adjoints having no home in the nodes (docs/higher-order.md). It writes
+/// outside y's graph, as for backward()); 1.02x to 1.10x "zero the grads, backward(), read them
+/// into new leaves" in instructions on the graphs measured (less on a long chain: 0.92x), the
+/// adjoints having no home in the nodes (docs/higher-order.md). Making the result leaves is
+/// about half of it on small graphs: the overload below writes the numbers instead. It writes
 /// scratch into every leaf it reaches (never their data or grad), as backward() writes their
 /// grads: graphs that share leaves are not differentiated on two threads at once. Second
 /// derivatives in numbers, without a derivative graph: micrograd::hessian and
@@ -587,7 +596,24 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
   if (xs.empty()) return {};
   detail::Node* const root = detail::ValueAccess::node(y);
   return create_graph ? detail::higher_order::grad_values(root, xs)
-                      : detail::higher_order::grad_numbers(root, xs);
+                      : detail::higher_order::grad_leaves(root, xs);
+}
+
+/// grad(y, xs) as numbers, written into `out[i]` (d y / d xs[i]), with no Value made and, once
+/// this thread has differentiated a graph as large, nothing allocated: the same sweep and the
+/// same numbers bit for bit as grad(y, xs), the same rules (every node's grad() untouched).
+/// For loops that want the gradient as an array: an optimizer step, a line search. `out` must
+/// have one element per x (else std::invalid_argument, before anything is done); it is left as
+/// it was if a user op's backward throws.
+inline void grad(const Value& y, const std::vector<Value>& xs, std::span<double> out) {
+  if (out.size() != xs.size()) {
+    throw std::invalid_argument("micrograd::grad: out has " + std::to_string(out.size()) +
+                                " elements for " + std::to_string(xs.size()) + " xs");
+  }
+  if (xs.empty()) return;
+  double* next = out.data();
+  const auto emit = [&](double d) __attribute__((always_inline)) { *next++ = d; };
+  detail::higher_order::first_order(detail::ValueAccess::node(y), xs, emit);
 }
 
 }  // namespace micrograd

@@ -32,9 +32,9 @@ bool same(double a, double b) {
 
 /// micrograd::grad against what `values.back().backward()` just left in the grads (from 0: every
 /// node is new): with respect to the inputs, then to every value of the program (interior
-/// nodes, the root, the inputs, a node more than once), first order and with create_graph;
-/// and micrograd::hessian's value and gradient. All bit for bit, as grad.hpp and hessian.hpp
-/// promise, and no grad() changed by any of them.
+/// nodes, the root, the inputs, a node more than once), first order (as leaves and as numbers)
+/// and with create_graph; and micrograd::hessian's value and gradient. All bit for bit, as grad.hpp
+/// and hessian.hpp promise, and no grad() changed by any of them.
 void check_grad(const std::vector<Value>& inputs, const std::vector<Value>& values) {
   const Value& out = values.back();
   std::vector<double> before;
@@ -59,6 +59,17 @@ void check_grad(const std::vector<Value>& inputs, const std::vector<Value>& valu
   twice.insert(twice.end(), values.rbegin(), values.rend());
   expect("grad(out, values twice)", twice, micrograd::grad(out, twice));
   expect("grad(out, inputs, create_graph)", inputs, micrograd::grad(out, inputs, true));
+  std::vector<double> numbers(twice.size());
+  micrograd::grad(out, twice, numbers);  // the overload writing numbers, interior xs and all
+  for (std::size_t i = 0; i < twice.size(); ++i) {
+    if (!same(numbers[i], twice[i].grad())) {
+      std::fprintf(stderr,
+                   "grad(out, values twice, out): d out / d x%zu is %.17g, backward() "
+                   "left %.17g\n",
+                   i, numbers[i], twice[i].grad());
+      std::abort();
+    }
+  }
   const micrograd::Hessian h = micrograd::hessian(out, inputs);
   if (!same(h.value, out.data())) {
     std::fprintf(stderr, "hessian: value %.17g, out %.17g\n", h.value, out.data());
