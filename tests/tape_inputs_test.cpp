@@ -4,7 +4,6 @@
 // node. (That it allocates nothing: tape_no_alloc_test.cpp.)
 #include <gtest/gtest.h>
 
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +18,7 @@
 #include "micrograd/tape.hpp"
 #include "support/random_program.hpp"
 #include "support/seed_data.hpp"
+#include "support/tape_check.hpp"
 
 namespace {
 
@@ -26,20 +26,8 @@ using micrograd::Tape;
 using micrograd::Value;
 namespace rp = micrograd_check;
 
-/// Same bits, except that every NaN equals every NaN (tape_test.cpp says why).
-::testing::AssertionResult same_bits(double got, double want) {
-  if (std::bit_cast<std::uint64_t>(got) == std::bit_cast<std::uint64_t>(want) ||
-      (std::isnan(got) && std::isnan(want))) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << std::hexfloat << got << " vs " << want;
-}
-
-std::vector<Value> build_on(const rp::Program& p, const std::vector<Value>& leaves) {
-  std::size_t next = 0;
-  return rp::build<Value, true, true>(
-      p, [&](double) { return leaves[next++]; }, [](double c) { return c; });
-}
+using micrograd_check::build_on;  // support/tape_check.hpp
+using micrograd_check::same_bits;
 
 /// value_and_grad at `x` (the program's inputs, given to the tape in reverse order) against the
 /// program rebuilt on fresh leaves holding `x`; and every recorded node as it was.
