@@ -517,6 +517,10 @@ TEST(Grad, MillionNodeChainBothModes) {
   const std::vector<Value> g = grad(y, {x, c});
   EXPECT_EQ(g[0].data(), 1.0);
   EXPECT_EQ(g[1].data(), 2.0 * n);  // n x c^(n-1)
+  std::array<double, 2> into{};
+  grad(y, {x, c}, into);
+  EXPECT_EQ(into[0], 1.0);
+  EXPECT_EQ(into[1], 2.0 * n);
   const std::vector<Value> gg = grad(y, {x, c}, true);
   EXPECT_EQ(gg[1].data(), 2.0 * n);
   const std::vector<Value> h = grad(gg[1], {x, c});
