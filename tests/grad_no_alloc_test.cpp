@@ -1,42 +1,20 @@
 // micrograd::grad's overload that writes numbers allocates nothing once the thread has
-// differentiated a graph as large: every global operator new is counted. (Its own executable,
-// as tape_no_alloc_test: valgrind's memcheck replaces operator new, and the suites it runs must
-// not replace it too.)
+// differentiated a graph as large: every global operator new is counted
+// (support/counting_new.hpp, hence an executable of its own).
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "micrograd/nn.hpp"
 #include "micrograd/value.hpp"
+#include "support/counting_new.hpp"
 #include "support/seed_data.hpp"
-
-namespace {
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-// The replacement pair is consistent (malloc/free); g++ 12 cannot see that.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
 using micrograd::Value;
+using micrograd_check::allocations;  // support/counting_new.hpp
 
 TEST(GradNoAlloc, NumbersIntoAnArrayAllocateNothing) {
   micrograd::MLP model(3, {4, 4, 1});

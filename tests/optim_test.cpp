@@ -4,34 +4,17 @@
 // comparison against torch::optim: tests/torch/training_test.cpp.)
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cmath>
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 #include <stdexcept>
 #include <vector>
 
 #include "micrograd/nn.hpp"
 #include "micrograd/optim.hpp"
+#include "support/counting_new.hpp"
 #include "support/seed_data.hpp"
 
-// Every allocation in this program passes here, so a test can count those made by a call. The
-// replacement pair is consistent (malloc/free); g++ 12 cannot see that.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using micrograd_check::allocations;  // support/counting_new.hpp: every allocation counted
 
 using micrograd::Adam;
 using micrograd::AdamW;

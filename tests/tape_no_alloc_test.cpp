@@ -1,37 +1,14 @@
 // micrograd::Tape's forward(), backward() and value_and_grad() allocate nothing: every global
-// operator new is counted. (Its own executable: valgrind's memcheck replaces operator new, and the
-// suites it runs must not replace it too.)
+// operator new is counted (support/counting_new.hpp, hence an executable of its own).
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "micrograd/nn.hpp"
 #include "micrograd/tape.hpp"
+#include "support/counting_new.hpp"
 #include "support/seed_data.hpp"
-
-namespace {
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-// The replacement pair is consistent (malloc/free); g++ 12 cannot see that.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -48,6 +25,7 @@ TEST(TapeNoAlloc, ForwardBackwardAndValueAndGradAllocateNothing) {
   Tape inputs_tape(seed_data::loss(model), params);  // value_and_grad on the parameters as numbers
   std::vector<double> theta, grad(params.size());
   for (const Value& p : params) theta.push_back(p.data());
+  using micrograd_check::allocations;  // support/counting_new.hpp
   const std::size_t before = allocations.load();
   for (int k = 0; k < 10; ++k) {
     tape.forward();

@@ -4,41 +4,24 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <atomic>
 #include <cmath>
 #include <cstddef>
-#include <cstdlib>
 #include <micrograd/ct/mlp.hpp>
 #include <micrograd/optim.hpp>
-#include <new>
 
-namespace {
-std::atomic<long> allocations{0};
-}
-
-// The replacement pair is consistent (malloc/free); g++ 12 cannot see that under ASan.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "support/counting_new.hpp"
 
 namespace {
 
 namespace ct = micrograd::ct;
+using micrograd_check::allocations;  // support/counting_new.hpp
 
 TEST(CtNoAlloc, ForwardAndTrainStepDoNotAllocate) {
   ct::MLP<3, 4, 4, 1> net(42);  // the constructor may allocate (initial parameters)
   const std::array<std::array<double, 3>, 4> xs{
       {{2, 3, -1}, {3, -1, 0.5}, {0.5, 1, 1}, {1, 1, -1}}};
   const std::array<double, 4> ys{1, -1, -1, 1};
-  const long before = allocations.load();
+  const std::size_t before = allocations.load();
   double sum = 0.0;
   for (int k = 0; k < 10; ++k) {
     sum += net(xs[0])[0];
@@ -56,7 +39,7 @@ TEST(CtNoAlloc, OptimizerStepsAndZeroGradDoNotAllocate) {
   sgd.set_lr_schedule([](std::size_t k) { return 0.05 / static_cast<double>(k + 1); });
   const std::array<double, 3> x{2, 3, -1};
   const auto before_params = net.parameters();
-  const long before = allocations.load();
+  const std::size_t before = allocations.load();
   for (int k = 0; k < 5; ++k) {
     net.zero_grad();
     (void)net.backward(x, std::array{1.0});
