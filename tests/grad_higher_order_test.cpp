@@ -187,6 +187,25 @@ struct nested_cube_op {
   }
 };
 
+/// sum_i tanh(c_i x) over 40 terms, c_i = (i + 1) / 100, whose backward asks micrograd::grad for
+/// the derivative of the sum nested to the right: a sweep whose stack outgrows its buffer, so
+/// it needs scratch while the outer call may hold the thread's (then it gets its own)
+struct nested_wide_op {
+  static constexpr std::string_view symbol = "nested_wide";
+  static constexpr int terms = 40;
+  static double value(double x) {
+    double s = 0.0;
+    for (int i = terms - 1; i >= 0; --i) s = std::tanh((i + 1) * 0.01 * x) + s;
+    return s;
+  }
+  static double backward(double x, double, double g) {
+    const Value v(x);
+    Value s = (v * (terms * 0.01)).tanh();
+    for (int i = terms - 2; i >= 0; --i) s = (v * ((i + 1) * 0.01)).tanh() + s;
+    return g * grad(s, {v})[0].data();
+  }
+};
+
 }  // namespace
 
 TEST(Grad, UserOpsGenericToAnyOrder) {
@@ -252,4 +271,27 @@ TEST(Grad, GradInsideAUserOpsBackward) {
   EXPECT_DOUBLE_EQ(g[1].data(), 3.0 * u * u * 1.5 * 1.5);
   Value(y).backward();
   EXPECT_EQ(x.grad(), g[0].data());
+}
+
+// The same with sweeps that need scratch, inside and out: the outer call's stack outgrows its
+// buffer before the user op's node comes up (it is the last term of a sum nested to the right),
+// so the outer call holds the thread's scratch when the inner one needs some.
+TEST(Grad, GradInsideAUserOpsBackwardBothNeedingScratch) {
+  std::vector<Value> xs;
+  for (int i = 0; i < 40; ++i) xs.emplace_back(0.05 * i - 1.0);
+  Value s = xs.back().tanh();
+  for (int i = 38; i >= 1; --i) s = xs[i].tanh() + s;
+  s = micrograd::apply<nested_wide_op>(xs[0]) + s;
+  const std::vector<Value> g = grad(s, xs);
+  double want = 0.0;  // d/dx sum_i tanh(c_i x) at x = -1
+  for (int i = 0; i < nested_wide_op::terms; ++i) {
+    const double c = (i + 1) * 0.01;
+    const double t = std::tanh(-c);
+    want += c * (1.0 - t * t);
+  }
+  EXPECT_NEAR(g[0].data(), want, 1e-13);
+  const double t1 = std::tanh(xs[1].data());
+  EXPECT_EQ(g[1].data(), 1.0 - t1 * t1);
+  Value(s).backward();
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(xs[i].grad(), g[i].data()) << "x" << i;
 }

@@ -278,6 +278,28 @@ TEST(Grad, IndependentGraphsOnThreads) {
 // ---------------------------------------------------------------------------------------------
 // 10^6 nodes, both modes, default stack
 
+// A graph whose sweep keeps many nodes waiting: in a sum nested to the right, every term's
+// node waits while the rest of the sum is swept, so the sweep's stack holds one entry per term,
+// first in its buffer on the C++ stack, then in the thread's scratch, which grows from there.
+// Around the buffer's size and far past it, twice (the second time into the scratch as the first
+// left it): the numbers of backward(), bit for bit, in both overloads.
+TEST(Grad, StackPastItsBuffer) {
+  for (const int terms : {31, 32, 33, 34, 65, 1000, 33}) {
+    std::vector<Value> xs;
+    for (int i = 0; i < terms; ++i) xs.emplace_back(0.01 * i - 0.3);
+    Value s = xs.back().tanh();
+    for (int i = terms - 2; i >= 0; --i) s = (xs[i] * xs[i + 1]).tanh() + s;
+    const std::vector<Value> g = grad(s, xs);
+    std::vector<double> into(xs.size(), 7.0);
+    grad(s, xs, into);
+    Value(s).backward();
+    for (int i = 0; i < terms; ++i) {
+      ASSERT_EQ(bits(g[i].data()), bits(xs[i].grad())) << terms << " terms, x" << i;
+      ASSERT_EQ(bits(into[i]), bits(xs[i].grad())) << terms << " terms, x" << i;
+    }
+  }
+}
+
 TEST(Grad, MillionNodeChainBothModes) {
   constexpr int n = 1'000'000;
   Value x(2.0);

@@ -12,11 +12,13 @@
 
 #include "micrograd/detail/config.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -219,18 +221,17 @@ struct NodeAdjoint {
   double adjoint;
 };
 
-/// A stack over a vector's storage, for the length of one sweep: its pointer, size and
-/// capacity are locals (registers, once inlined), not the vector's members, which the
-/// compiler would reload after every store into a node. The push stays inline, the growth is
-/// out of line. The vector's size is the capacity; the stack's own size is kept here only.
-template <class T>
+/// A stack for the length of one sweep: its pointer, size and capacity are locals (registers,
+/// once inlined), not a vector's members, which the compiler would reload after every store
+/// into a node. It starts in a buffer of the caller's (on the C++ stack, so that a small
+/// graph's sweep leases no scratch) and moves into the vector `storage()` returns when that
+/// fills, growing it as it fills again. The push stays inline, the growth is out of line. The
+/// vector's size is the capacity; the stack's own size is kept here only.
+template <class T, class Storage>
 class RegisterStack {
  public:
-  explicit RegisterStack(std::vector<T>& storage) noexcept
-      : storage_(storage),
-        base_(storage.data()),
-        top_(storage.data()),
-        limit_(storage.data() + storage.size()) {}
+  RegisterStack(T* first, T* limit, Storage storage) noexcept
+      : storage_(storage), base_(first), top_(first), limit_(limit) {}
   [[gnu::always_inline]] void push(const T& x) {
     if (top_ == limit_) [[unlikely]]
       grow();
@@ -239,35 +240,45 @@ class RegisterStack {
   [[gnu::always_inline]] T pop() noexcept { return *--top_; }
   [[nodiscard]] bool empty() const noexcept { return top_ == base_; }
   [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(top_ - base_); }
-  T& operator[](std::size_t i) noexcept { return base_[i]; }
 
  private:
-  // Out of line, and given no `this`: the stack's pointers stay in registers.
-  [[gnu::noinline]] static T* grown(std::vector<T>& storage) {
-    storage.resize(storage.empty() ? 64 : 2 * storage.size());
-    return storage.data();
+  // Out of line, and given no `this`: the stack's pointers stay in registers. `from` holds the
+  // stack's `size` entries: the vector's own storage, or the caller's buffer.
+  [[gnu::noinline]] static std::vector<T>& grown(std::vector<T>& storage, const T* from,
+                                                 std::size_t size) {
+    if (from == storage.data()) {
+      storage.resize(storage.empty() ? 64 : 2 * storage.size());
+    } else {
+      if (storage.size() < 2 * size) storage.resize(std::max<std::size_t>(64, 2 * size));
+      std::copy(from, from + size, storage.data());
+    }
+    return storage;
   }
   [[gnu::always_inline]] void grow() {
     const std::size_t size = this->size();
-    base_ = grown(storage_);
+    std::vector<T>& v = grown(storage_(), base_, size);
+    base_ = v.data();
     top_ = base_ + size;
-    limit_ = base_ + storage_.size();
+    limit_ = base_ + v.size();
   }
-  std::vector<T>& storage_;
+  Storage storage_;
   T* base_;
   T* top_;
   T* limit_;
 };
 
-/// The first-order sweep's scratch, lent per call by detail/thread_scratch.hpp (one per
-/// thread, kept between calls: grad() on a small graph allocates nothing but its results).
+/// The first-order sweep's scratch, lent by detail/thread_scratch.hpp to a call whose fused
+/// sweep outgrows its stack buffer, or that needs the two-pass sweep or interior xs' slots (one
+/// per thread, kept between calls: grad() allocates nothing but its results once the thread has
+/// differentiated a graph as large).
 struct Scratch {
-  BackwardOrder order;             ///< the two-pass sweep's order
-  std::vector<double> interior;    ///< adjoints of interior nodes (fused: of the interior xs)
-  std::vector<double> leaves;      ///< the two-pass sweep's adjoints of leaves
-  std::vector<NodeAdjoint> ready;  ///< the fused sweep's stack (its size is its capacity)
-  /// chain_rule's second input of an op of one input: a leaf that is no x, this thread's own
-  /// (both sweeps write into it; `pending` 0, so the two-pass sweep's leaf slot 0).
+  BackwardOrder order;           ///< the two-pass sweep's order
+  std::vector<double> interior;  ///< adjoints of interior nodes (fused: of the interior xs)
+  std::vector<double> leaves;    ///< the two-pass sweep's adjoints of leaves
+  /// the fused sweep's stack past its first local_stack entries (its size is its capacity)
+  std::vector<NodeAdjoint> ready;
+  /// the two-pass sweep's chain_rule's second input of an op of one input: a leaf that is no x,
+  /// this thread's own (`pending` 0, so leaf slot 0; the fused sweep has one of its own).
   Node sink{};
   bool busy = false;  ///< lent out (a user op's backward calling grad() gets a fresh one)
   static constexpr std::size_t kept_bytes = std::size_t{1} << 19;
@@ -282,8 +293,8 @@ struct Scratch {
   }
 };
 
-/// An adjoint summed in a node's `link` while the fused sweep runs (the sweep's stack is a
-/// vector, so `link` is free): of a node with several parents, and of every leaf reached.
+/// An adjoint summed in a node's `link` while the fused sweep runs (the sweep's stack is an
+/// array, so `link` is free): of a node with several parents, and of every leaf reached.
 inline void set_adjoint_in_link(Node* n, double adjoint) noexcept {
   n->link = std::bit_cast<Node*>(adjoint);
 }
@@ -303,21 +314,36 @@ inline double adjoint_in_link(const Node* n) noexcept { return std::bit_cast<dou
 /// one processed (its adjoint in `shared` slot `pending` - 1).
 inline constexpr std::uint8_t wanted = 4, wanted_found = 5;
 
+/// Entries of the fused sweep's stack kept on the C++ stack (512 bytes).
+inline constexpr std::size_t local_stack = 32;
+
 /// The fused sweep proper (see fused_first_order): backward()'s optimistic sweep from `root`
-/// with the adjoints in registers, on the stack `s.ready` and in `link`s, never in the nodes'
-/// grads. Every leaf reached sums into its own `link`, with no test: the xs start from -0.0
-/// (the identity of +, so the first contribution is taken as it is, signed zeros included) and
-/// `summed` 0, set by the first contribution; the other leaves' `link`s and `summed` are
-/// scratch no one reads (as backward() writes every reached leaf's grad). A node with several
-/// parents sums in its own `link`, from its first contribution as it is, `pending` counting the
-/// parents still to come as in backward(). `InteriorXs`: some
-/// interior x is marked `wanted`. Returns false when the sweep got stuck on parents outside
-/// the graph (the graph is then left as it is: the caller restores it).
+/// with the adjoints in registers, on a stack (its first `local_stack` entries on the C++
+/// stack, then this thread's scratch `ready`) and in `link`s, never in the nodes' grads. Every
+/// leaf reached sums into its own `link`, with no test: the xs start from -0.0 (the identity of
+/// +, so the first contribution is taken as it is, signed zeros included) and `summed` 0, set
+/// by the first contribution; the other leaves' `link`s and `summed` are scratch no one reads
+/// (as backward() writes every reached leaf's grad). A node with several parents sums in its
+/// own `link`, from its first contribution as it is, `pending` counting the parents still to
+/// come as in backward(). `InteriorXs`: some interior x is marked `wanted` (their adjoints go
+/// to the scratch's `interior`). Returns false when the sweep got stuck on parents outside the
+/// graph (the graph is then left as it is: the caller restores it).
 template <bool InteriorXs>
-inline bool fused_sweep(Node* root, Scratch& s) {
-  RegisterStack<NodeAdjoint> stack(s.ready);
-  RegisterStack<double> shared(s.interior);
-  Node* const sink = &s.sink;
+inline bool fused_sweep(Node* root, LazyScratch<Scratch>& scratch) {
+  NodeAdjoint local[local_stack];  // the stack's first entries (no lease on small graphs)
+  const auto ready_storage = [&scratch]() -> std::vector<NodeAdjoint>& {
+    return scratch.get().ready;
+  };
+  RegisterStack stack(local, local + local_stack, ready_storage);
+  const auto shared_storage = [&scratch]() -> std::vector<double>& {
+    return scratch.get().interior;
+  };
+  RegisterStack<double, decltype(shared_storage)> shared(nullptr, nullptr, shared_storage);
+  // chain_rule's second input of an op of one input: a leaf that is no x
+  Node sink_node;
+  sink_node.op = OpCode::leaf;
+  sink_node.link = nullptr;
+  Node* const sink = &sink_node;
   // backward()'s LIFO stack with its top kept out of it: a node that becomes ready is the
   // next one processed unless another becomes ready after it, so it waits in `next` (a
   // register) and goes on the stack only then. The processing order is backward()'s exactly.
@@ -398,15 +424,22 @@ struct InteriorXsGuard {
   }
 };
 
+/// A leaf x's result after the fused sweep: its sum if it had a contribution, else +0 (no
+/// branch: the bits of the sum, or none of them).
+[[gnu::always_inline]] inline double leaf_result(const Node* x) noexcept {
+  const std::uint64_t keep = std::uint64_t{0} - std::uint64_t{x->summed};
+  return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x->link) & keep);
+}
 /// The first-order sweep in one pass: backward()'s optimistic sweep itself, the adjoints on
 /// its stack, in the `link` of the nodes with several parents and of the leaves and, for the
 /// interior xs, in slots, never in the nodes' grads. Before it, one store pair per leaf x;
-/// after it, the results read from the xs. Calls `emit(d root / d xs[i])` for each i in order
-/// and returns true; returns false, with the graph at rest and nothing emitted, when the sweep
-/// gets stuck on parents outside the graph (then backward() would go on counting: the two-pass
-/// sweep below does the same).
-template <class Emit>
-inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch& s, Emit&& emit) {
+/// after it, the results read from the xs. Calls `results(xs.size(), result)` once, where
+/// `result(i)` is d root / d xs[i], and returns true; returns false, with the graph at rest and
+/// nothing called, when the sweep gets stuck on parents outside the graph (then backward()
+/// would go on counting: the two-pass sweep below does the same).
+template <class Results>
+inline bool fused_first_order(Node* root, const std::vector<Value>& xs,
+                              LazyScratch<Scratch>& scratch, Results&& results) {
   InteriorXsGuard guard{root, xs};
   bool leaves_only = true;  // the common case: the results need no test of the node's kind
   for (const Value& x : xs) {
@@ -424,7 +457,7 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
   }
   bool done;
   try {
-    done = guard.any ? fused_sweep<true>(root, s) : fused_sweep<false>(root, s);
+    done = guard.any ? fused_sweep<true>(root, scratch) : fused_sweep<false>(root, scratch);
   } catch (...) {
     restore_rest_state(root);
     throw;
@@ -433,37 +466,32 @@ inline bool fused_first_order(Node* root, const std::vector<Value>& xs, Scratch&
     restore_rest_state(root);
     return false;
   }
+  const Value* const x = xs.data();
   if (leaves_only) {
-    for (const Value& x : xs) {
-      const Node* const n = ValueAccess::node(x);
-      // the sum if summed, else +0 (no branch: the bits of the sum, or none of them)
-      const std::uint64_t keep = std::uint64_t{0} - std::uint64_t{n->summed};
-      emit(std::bit_cast<double>(std::bit_cast<std::uint64_t>(n->link) & keep));
-    }
+    results(
+        xs.size(), [x](std::size_t i) __attribute__((always_inline)) {
+          return leaf_result(ValueAccess::node(x[i]));
+        });
     return true;
   }
-  const double* const shared = s.interior.data();
-  for (const Value& x : xs) {
-    const Node* const n = ValueAccess::node(x);
-    double d = 0.0;  // d root / d x where root does not depend on x
-    if (n->is_leaf()) {
-      if (n->summed != 0) d = adjoint_in_link(n);
-    } else if (n == root) {
-      d = 1.0;
-    } else if (n->mark == wanted_found) {
-      d = shared[n->pending - 1];
-    }
-    emit(d);
-  }
+  const double* const shared = guard.any ? scratch.get().interior.data() : nullptr;
+  results(
+      xs.size(), [ x, root, shared ](std::size_t i) __attribute__((always_inline)) {
+        const Node* const n = ValueAccess::node(x[i]);
+        if (n->is_leaf()) return leaf_result(n);
+        if (n == root) return 1.0;
+        // d root / d x is 0 where root does not depend on x
+        return n->mark == wanted_found ? shared[n->pending - 1] : 0.0;
+      });
   return true;
 }
 
 /// The first-order sweep in two passes, for graphs with parents outside them: backward()'s
 /// traversal for the order (its counting part included), then the chain rule in that order
-/// into arrays indexed by position. Calls `emit(d root / d xs[i])` for each i in order.
-template <class Emit>
+/// into arrays indexed by position. Calls `results` as fused_first_order does.
+template <class Results>
 inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scratch& scratch,
-                                 Emit&& emit) {
+                                 Results&& results) {
   BackwardOrder& order = scratch.order;
   order.interior.clear();
   order.leaves.clear();
@@ -486,32 +514,63 @@ inline void two_pass_first_order(Node* root, const std::vector<Value>& xs, Scrat
   for (std::size_t k = 0; k < size; ++k) {
     chain_rule<double>(order.interior[k], interior[k], scalar, add, &scratch.sink);
   }
-  for (const Value& x : xs) {
-    const Node* const xn = ValueAccess::node(x);
+  results(xs.size(), [&](std::size_t i) {
+    const Node* const xn = ValueAccess::node(xs[i]);
     const Slot sl = slot_of(xn, order);
-    emit(xn == root ? 1.0 : !sl.found ? 0.0 : (sl.interior ? interior : leaves)[sl.index]);
+    return xn == root ? 1.0 : !sl.found ? 0.0 : (sl.interior ? interior : leaves)[sl.index];
+  });
+}
+
+/// create_graph = false: the adjoints as numbers, through this thread's scratch. Calls
+/// `results(xs.size(), result)` once, `result(i)` giving d root / d xs[i] (valid for that call
+/// only); not at all if the sweep throws (a user op's backward).
+template <class Results>
+inline void first_order(Node* root, const std::vector<Value>& xs, Results&& results) {
+  if (root->is_leaf()) {
+    results(xs.size(), [&](std::size_t i) { return ValueAccess::node(xs[i]) == root ? 1.0 : 0.0; });
+    return;
+  }
+  LazyScratch<Scratch> scratch;  // leased only if the fused sweep's stack outgrows its buffer
+  if (!fused_first_order(root, xs, scratch, results)) {
+    two_pass_first_order(root, xs, scratch.get(), results);
   }
 }
 
-/// create_graph = false: `emit(d root / d xs[i])` for each i in order, the adjoints as numbers,
-/// through this thread's scratch. Nothing is emitted if the sweep throws (a user op's backward).
-template <class Emit>
-inline void first_order(Node* root, const std::vector<Value>& xs, Emit&& emit) {
-  if (root->is_leaf()) {
-    for (const Value& x : xs) emit(ValueAccess::node(x) == root ? 1.0 : 0.0);
-    return;
+/// The numbers result(0), ..., result(n - 1) as an iterator range, for std::vector<Value>'s
+/// range constructor: each result leaf is made from its number straight in the vector's
+/// storage (Value's constructor from a double), with no capacity test per element as
+/// emplace_back has. Random access only so that the vector can take the range's length by
+/// subtraction; it provides just what that constructor uses.
+template <class Result>
+struct NumberIterator {
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = double;
+  using difference_type = std::ptrdiff_t;
+  using pointer = void;
+  using reference = double;
+  const Result* result;
+  std::size_t i;
+  [[gnu::always_inline]] double operator*() const { return (*result)(i); }
+  NumberIterator& operator++() noexcept {
+    ++i;
+    return *this;
   }
-  with_thread_scratch<Scratch>([&](Scratch& s) {
-    if (!fused_first_order(root, xs, s, emit)) two_pass_first_order(root, xs, s, emit);
-  });
-}
+  friend bool operator==(const NumberIterator& a, const NumberIterator& b) noexcept {
+    return a.i == b.i;
+  }
+  friend difference_type operator-(const NumberIterator& a, const NumberIterator& b) noexcept {
+    return static_cast<difference_type>(a.i) - static_cast<difference_type>(b.i);
+  }
+};
 
 /// create_graph = false, as new leaves.
 inline std::vector<Value> grad_leaves(Node* root, const std::vector<Value>& xs) {
   std::vector<Value> out;
-  out.reserve(xs.size());
-  const auto emit = [&](double d) __attribute__((always_inline)) { out.emplace_back(d); };
-  first_order(root, xs, emit);
+  first_order(
+      root, xs, [&](std::size_t n, const auto& result) __attribute__((always_inline)) {
+        using It = NumberIterator<std::remove_cvref_t<decltype(result)>>;
+        out = std::vector<Value>(It{&result, 0}, It{&result, n});
+      });
   return out;
 }
 
@@ -611,9 +670,11 @@ inline void grad(const Value& y, const std::vector<Value>& xs, std::span<double>
                                 " elements for " + std::to_string(xs.size()) + " xs");
   }
   if (xs.empty()) return;
-  double* next = out.data();
-  const auto emit = [&](double d) __attribute__((always_inline)) { *next++ = d; };
-  detail::higher_order::first_order(detail::ValueAccess::node(y), xs, emit);
+  detail::higher_order::first_order(
+      detail::ValueAccess::node(y),
+      xs, [out](std::size_t n, const auto& result) __attribute__((always_inline)) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = result(i);
+      });
 }
 
 }  // namespace micrograd
