@@ -634,16 +634,16 @@ inline std::vector<Value> grad_values(Node* root, const std::vector<Value>& xs) 
 ///
 /// `create_graph = false`: the results are new leaves holding the numbers, bit for bit what
 /// `y.backward()` would leave in each x's grad() (from zero) on the same graph. Cost:
-/// backward()'s own sweep with the adjoints in registers, a per-thread stack and the nodes'
-/// `link`s, no node made but the results (a second, counting pass when some node has parents
-/// outside y's graph, as for backward()); 1.02x to 1.10x "zero the grads, backward(), read them
-/// into new leaves" in instructions on the graphs measured (less on a long chain: 0.92x), the
-/// adjoints having no home in the nodes (docs/higher-order.md). Making the result leaves is
-/// about half of it on small graphs: the overload below writes the numbers instead. It writes
-/// scratch into every leaf it reaches (never their data or grad), as backward() writes their
-/// grads: graphs that share leaves are not differentiated on two threads at once. Second
-/// derivatives in numbers, without a derivative graph: micrograd::hessian and
-/// hessian_vector_product (<micrograd/hessian.hpp>).
+/// backward()'s own sweep with the adjoints in registers, a stack of 32 on the C++ stack (then
+/// the thread's scratch) and the nodes' `link`s, no node made but the results (a second,
+/// counting pass when some node has parents outside y's graph, as for backward()); 1.02x to
+/// 1.07x "zero the grads, backward(), read them into new leaves" in instructions on the graphs
+/// measured (less on a long chain: 0.92x), the adjoints having no home in the nodes
+/// (docs/higher-order.md). Making the result leaves is about half of it on small graphs: the
+/// overload below writes the numbers instead. It writes scratch into every leaf it reaches
+/// (never their data or grad), as backward() writes their grads: graphs that share leaves are
+/// not differentiated on two threads at once. Second derivatives in numbers, without a
+/// derivative graph: micrograd::hessian and hessian_vector_product (<micrograd/hessian.hpp>).
 ///
 /// `create_graph = true`: the results are Values computed from the graph's own nodes by the op
 /// functors' formulas on Values, so grad() and backward() work on them again, to any order;
